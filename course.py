@@ -90,13 +90,32 @@ def ensure_system_packages() -> None:
                    check=True, env=env, stdin=subprocess.DEVNULL)
 
 
-def lab(args: list[str]) -> int:
-    ensure_venv("")
-    command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'notebooks'}"]
+def lab_command(root_dir: Path) -> list[str]:
+    """The JupyterLab command line that `lab` runs, with JupyterLab showing `root_dir`.
+
+    nbgrader's server extensions (enabled in .venv by its `etc/jupyter/jupyter_server_config.d/
+    nbgrader.json`) and its JupyterLab extension (the notebook toolbar's Validate button) come with
+    the nbgrader package in .venv. Run the command with the course root (ROOT, or a copy of it) as
+    the working directory: the Validate button's handler reads `nbgrader_config.py` from the
+    server's working directory, so validation uses the course's timeouts and stderr filter, the
+    same as autograde. The browser tests (tests/browser/) start JupyterLab with this command too.
+    """
+    command = [
+        str(BIN / "jupyter"), "lab",
+        f"--ServerApp.root_dir={root_dir}",
+        # Listed explicitly so a user's own Jupyter configuration cannot switch Validate off.
+        "--ServerApp.jpserver_extensions=nbgrader.server_extensions.validate_assignment=True",
+    ]
     if is_root():
         command.append("--allow-root")
-    say("opening JupyterLab on notebooks/ (stop it with Ctrl-C)")
-    return subprocess.call(command + args, cwd=ROOT / "notebooks", env=venv_env())
+    return command
+
+
+def lab(args: list[str]) -> int:
+    ensure_venv("")
+    say("opening JupyterLab on notebooks/ (stop it with Ctrl-C); "
+        "the notebook toolbar's Validate button runs a notebook's checks")
+    return subprocess.call(lab_command(ROOT / "notebooks") + args, cwd=ROOT, env=venv_env())
 
 
 def test(args: list[str]) -> int:
