@@ -129,8 +129,8 @@ def format_array(a, max_items: int = 6) -> str:
     prefix = "" if isinstance(a, np.ndarray) else f"{type(a).__name__} "
     if arr.ndim == 0:
         return f"{prefix}0-d array {arr.dtype} {arr.item()!r}"
-    body = np.array2string(arr, threshold=max_items, edgeitems=2, precision=4, separator=", ",
-                           max_line_width=10_000, suppress_small=True, floatmode="maxprec")
+    body = np.array2string(arr, threshold=max_items, edgeitems=2, separator=", ", max_line_width=10_000,
+                           formatter={"float_kind": lambda x: f"{x:.4g}"})
     body = re.sub(r"\s+", " ", body).replace("[ ", "[")
     if len(body) > 120:
         body = body[:117] + "..."
@@ -392,6 +392,8 @@ def _check_known_mistakes(exercise, got, hints, *, what, input_desc, expected=No
             fact = f"{what} is wrong: it matches a known mistake."
         else:
             wrong, fact, hint = item
+        if expected is not None and matches(wrong, expected, rtol, atol):
+            continue  # on these inputs the mistake gives the right answer: it cannot be told apart
         if matches(got, wrong, rtol, atol):
             fail(exercise, fact, input=input_desc,
                  expected=None if expected is None else format_array(expected),
@@ -427,9 +429,13 @@ def expect_close(exercise: str, got, expected, *, what: str, input_desc=None, hi
     ratios: {k: hint} for "exactly k times too large" (k = m for a missing 1/m, 1/m for a doubled one).
     """
     exp = np.asarray(expected)
+    g = np.asarray(got)
+    if g.shape == exp.shape:
+        with np.errstate(all="ignore"):
+            if np.allclose(g.astype(float), exp.astype(float), rtol=rtol, atol=atol):
+                return
     _check_known_mistakes(exercise, got, hints, what=what, input_desc=input_desc, expected=expected,
                           rtol=rtol, atol=atol)
-    g = np.asarray(got)
     if g.shape != exp.shape:
         fail(exercise, f"{what} has shape {_shape_text(g.shape)}, expected {_shape_text(exp.shape)}.",
              input=input_desc, expected=format_array(expected), got=format_array(got))

@@ -122,3 +122,261 @@ def check_sigmoid(func, rng, hidden):
                            stable=True, unstable_hint=SIGMOID_STABILITY_HINT, extremes=extremes,
                            extreme_range=(0.0, 1.0), properties=_sigmoid_properties)
     return "range (0, 1), sigmoid(-z) = 1 - sigmoid(z), " + summary
+
+
+# ---------------------------------------------------------------------------------------------
+# tanh, relu, leaky_relu
+# ---------------------------------------------------------------------------------------------
+
+def _sigmoid(Z):
+    return ref.sigmoid(np.asarray(Z, dtype=float))
+
+
+def _tanh_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    with np.errstate(all="ignore"):
+        return [
+            (np.tanh(Z / 2), "tanh(z) equals 2 * sigmoid(z) - 1, which is tanh(z / 2).",
+             "tanh(z) = 2 * sigmoid(2 z) - 1, or simply np.tanh(z)."),
+            (_sigmoid(Z), "tanh(z) equals sigmoid(z).", "tanh(z) = (e^z - e^-z) / (e^z + e^-z), in (-1, 1)."),
+            ((np.exp(Z) - np.exp(-Z)) / 2, "tanh(z) equals sinh(z) = (e^z - e^-z) / 2.",
+             "divide by (e^z + e^-z), not by 2."),
+        ]
+
+
+def _odd_property(name):
+    def check_odd(call, Z, A):
+        mirrored = call(-Z)
+        if not np.allclose(mirrored, -A, rtol=1e-6, atol=1e-9):
+            fail(name, f"{name}(-z) is not -{name}(z).", input=describe(z=Z),
+                 expected=format_array(-A), got=format_array(mirrored))
+    return check_odd
+
+
+@exercise("tanh", notebook=NOTEBOOK)
+def check_tanh(func, rng, hidden):
+    summary = _elementwise("tanh", func, rng, hidden, reference=ref.tanh, wrongs=_tanh_wrongs,
+                           extremes=[-300.0, -30.0, -1.0, 0.0, 1.0, 30.0, 300.0], extreme_range=(-1.0, 1.0),
+                           properties=_odd_property("tanh"))
+    return "range (-1, 1), tanh(-z) = -tanh(z), " + summary
+
+
+def _relu_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    return [
+        (np.abs(Z), "relu(z) equals |z|.", "negative z must give 0: np.maximum(0, z)."),
+        ((Z > 0).astype(float), "relu(z) equals its derivative (1 where z > 0, else 0).",
+         "relu(z) = max(0, z) keeps the value of z where it is positive."),
+        (np.clip(Z, 0, 1), "relu(z) is capped at 1.", "relu has no upper bound: np.maximum(0, z)."),
+        (np.where(Z > 0, Z, 0.01 * Z), "relu(z) equals leaky_relu(z).", "negative z must give exactly 0."),
+        (np.minimum(Z, 0), "relu(z) equals min(0, z).", "relu(z) = max(0, z), not min."),
+    ]
+
+
+def _nonnegative(call, Z, A):
+    if np.any(A < 0):
+        fail("relu", "relu(z) returned negative values.", input=describe(z=Z), got=format_array(A))
+
+
+@exercise("relu", notebook=NOTEBOOK)
+def check_relu(func, rng, hidden):
+    summary = _elementwise("relu", func, rng, hidden, reference=ref.relu, wrongs=_relu_wrongs,
+                           extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], properties=_nonnegative)
+    return "0 for z <= 0, z for z > 0, " + summary
+
+
+def _leaky_wrongs(alpha):
+    def wrongs(Z):
+        Z = np.asarray(Z, dtype=float)
+        mistakes = [
+            (np.maximum(Z, 0), "leaky_relu(z) is 0 for negative z, like relu.",
+             "for z <= 0 return alpha * z: np.where(z > 0, z, alpha * z)."),
+            (np.where(Z > 0, Z, alpha), "leaky_relu(z) is the constant alpha for negative z.",
+             "multiply: alpha * z for z <= 0."),
+            (alpha * Z, "leaky_relu(z) is alpha * z everywhere.", "keep z unchanged where z > 0."),
+            (np.where(Z > 0, alpha * Z, Z), "leaky_relu(z) scales the positive side instead of the negative one.",
+             "z where z > 0, alpha * z elsewhere."),
+        ]
+        if alpha != 0.01:
+            mistakes.insert(0, (np.where(Z > 0, Z, 0.01 * Z),
+                                f"leaky_relu ignores its alpha argument (alpha = {alpha} here, you used 0.01).",
+                                "use the parameter alpha, not the number 0.01: the default belongs in the signature."))
+        return mistakes
+    return wrongs
+
+
+def _alpha(rng):
+    return float(rng.choice([0.05, 0.1, 0.2, 0.3]))
+
+
+@exercise("leaky_relu", notebook=NOTEBOOK)
+def check_leaky_relu(func, rng, hidden):
+    alpha = _alpha(rng)
+    summary = _elementwise("leaky_relu", func, rng, hidden, reference=ref.leaky_relu,
+                           wrongs=_leaky_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], alpha=alpha)
+    default = _elementwise("leaky_relu", func, rng, False, reference=ref.leaky_relu,
+                           wrongs=_leaky_wrongs(0.01))
+    del default
+    return f"alpha = {alpha} and the default 0.01, " + summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Derivatives
+# ---------------------------------------------------------------------------------------------
+
+def _sigmoid_derivative_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    s = _sigmoid(Z)
+    return [
+        (s * (1 + s), "sigmoid_derivative(z) equals s(1 + s).",
+         "the derivative of the sigmoid is s (1 - s) with s = sigmoid(z): minus, not plus."),
+        (Z * (1 - Z), "sigmoid_derivative(z) equals z (1 - z): the derivative was taken at A instead of Z.",
+         "z is the pre-activation here: first compute s = sigmoid(z), then s * (1 - s)."),
+        (s, "sigmoid_derivative(z) returned sigmoid(z) itself.", "the derivative is s * (1 - s)."),
+        (1 - s, "sigmoid_derivative(z) returned 1 - sigmoid(z).", "multiply by s: s * (1 - s)."),
+    ]
+
+
+@exercise("sigmoid_derivative", notebook=NOTEBOOK)
+def check_sigmoid_derivative(func, rng, hidden):
+    summary = _elementwise("sigmoid_derivative", func, rng, hidden, reference=ref.sigmoid_derivative,
+                           wrongs=_sigmoid_derivative_wrongs,
+                           extremes=[-100.0, -30.0, 0.0, 30.0, 100.0], extreme_range=(0.0, 0.25))
+    return "s (1 - s) at z, " + summary
+
+
+def _tanh_derivative_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    t = np.tanh(Z)
+    return [
+        (1 - Z**2, "tanh_derivative(z) equals 1 - z²: the derivative was taken at A instead of Z.",
+         "1 - a² holds for a = tanh(z); here you get z, so compute 1 - np.tanh(z) ** 2."),
+        (1 - t, "tanh_derivative(z) equals 1 - tanh(z).", "square it: 1 - tanh(z) ** 2."),
+        (t**2, "tanh_derivative(z) equals tanh(z)².", "it is 1 - tanh(z) ** 2."),
+        (1 + t**2, "tanh_derivative(z) equals 1 + tanh(z)².", "minus, not plus: 1 - tanh(z) ** 2."),
+        (t, "tanh_derivative(z) returned tanh(z) itself.", "the derivative is 1 - tanh(z) ** 2."),
+    ]
+
+
+@exercise("tanh_derivative", notebook=NOTEBOOK)
+def check_tanh_derivative(func, rng, hidden):
+    summary = _elementwise("tanh_derivative", func, rng, hidden, reference=ref.tanh_derivative,
+                           wrongs=_tanh_derivative_wrongs,
+                           extremes=[-300.0, -30.0, 0.0, 30.0, 300.0], extreme_range=(0.0, 1.0))
+    return "1 - tanh(z)² at z, " + summary
+
+
+def _relu_derivative_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    return [
+        (np.maximum(Z, 0), "relu_derivative(z) returned relu(z): it does not mask.",
+         "the derivative is 1 where z > 0 and 0 elsewhere: (z > 0).astype(float)."),
+        ((Z >= 0).astype(float), "relu_derivative(z) is 1 at z = 0.",
+         "the course takes ReLU's derivative to be 0 at z = 0: use z > 0, not z >= 0."),
+        (np.ones_like(Z), "relu_derivative(z) is 1 everywhere: it does not mask.",
+         "the derivative is 0 wherever z <= 0."),
+        ((Z < 0).astype(float), "relu_derivative(z) is 1 for negative z.", "it is 1 where z > 0."),
+        (np.sign(Z), "relu_derivative(z) equals sign(z) (-1 for negative z).", "it is 0, not -1, for z <= 0."),
+    ]
+
+
+@exercise("relu_derivative", notebook=NOTEBOOK)
+def check_relu_derivative(func, rng, hidden):
+    summary = _elementwise("relu_derivative", func, rng, hidden, reference=ref.relu_derivative,
+                           wrongs=_relu_derivative_wrongs, extremes=[-1e4, -1.0, 0.0, 1.0, 1e4])
+    return "1 for z > 0, 0 for z <= 0 (including z = 0), " + summary
+
+
+def _leaky_derivative_wrongs(alpha):
+    def wrongs(Z):
+        Z = np.asarray(Z, dtype=float)
+        mistakes = [
+            ((Z > 0).astype(float), "leaky_relu_derivative(z) is 0 for z <= 0, like ReLU's.",
+             "leaky ReLU's slope is alpha for z <= 0: np.where(z > 0, 1.0, alpha)."),
+            (np.where(Z >= 0, 1.0, alpha), "leaky_relu_derivative(z) is 1 at z = 0.",
+             "the contract says alpha at z = 0: use z > 0, not z >= 0."),
+            (np.where(Z > 0, Z, alpha * Z), "leaky_relu_derivative(z) returned leaky_relu(z).",
+             "the derivative is 1 where z > 0 and alpha elsewhere."),
+            (np.where(Z > 0, alpha, 1.0), "leaky_relu_derivative(z) has the slopes swapped.",
+             "1 where z > 0, alpha elsewhere."),
+        ]
+        if alpha != 0.01:
+            mistakes.insert(0, (np.where(Z > 0, 1.0, 0.01),
+                                f"leaky_relu_derivative ignores its alpha argument (alpha = {alpha} here, you used 0.01).",
+                                "use the parameter alpha, not the number 0.01."))
+        return mistakes
+    return wrongs
+
+
+@exercise("leaky_relu_derivative", notebook=NOTEBOOK)
+def check_leaky_relu_derivative(func, rng, hidden):
+    alpha = _alpha(rng)
+    summary = _elementwise("leaky_relu_derivative", func, rng, hidden, reference=ref.leaky_relu_derivative,
+                           wrongs=_leaky_derivative_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4],
+                           alpha=alpha)
+    _elementwise("leaky_relu_derivative", func, rng, False, reference=ref.leaky_relu_derivative,
+                 wrongs=_leaky_derivative_wrongs(0.01))
+    return f"1 for z > 0 and alpha for z <= 0 with alpha = {alpha} and the default 0.01, " + summary
+
+
+# ---------------------------------------------------------------------------------------------
+# softmax
+# ---------------------------------------------------------------------------------------------
+
+SOFTMAX_STABILITY_HINT = (
+    "exp(1000) overflows. Subtract each row's maximum before np.exp (z - z.max(axis=-1, keepdims=True)): "
+    "softmax does not change, and the largest exponent becomes exp(0) = 1.")
+SOFTMAX_KEEPDIMS_HINT = (
+    "the row sums have shape (m,) and do not broadcast against (m, k): sum with keepdims=True "
+    "(e.sum(axis=-1, keepdims=True)) so that they have shape (m, 1).")
+
+
+def _softmax_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    e = np.exp(Z - Z.max())
+    return [
+        (e / e.sum(axis=0, keepdims=True), "softmax normalises the columns (axis 0), not the rows.",
+         "each row is one example: normalise along the last axis, e.sum(axis=-1, keepdims=True)."),
+        (e / e.sum(), "softmax divides by the sum of the whole batch, not by each row's sum.",
+         "normalise each row: e.sum(axis=-1, keepdims=True)."),
+        (_sigmoid(Z), "softmax applied the sigmoid to each entry.",
+         "softmax(z)_k = exp(z_k) / sum_j exp(z_j) along each row."),
+        (Z / Z.sum(axis=-1, keepdims=True), "softmax divides the scores by their sum without np.exp.",
+         "exponentiate first: exp(z_k) / sum_j exp(z_j)."),
+    ]
+
+
+@exercise("softmax", notebook=NOTEBOOK)
+def check_softmax(func, rng, hidden):
+    name = "softmax"
+    m, k = distinct_sizes(rng, 2, 3, 9)
+    shapes = [(m, k)]
+    if hidden:
+        shapes += [(1, k), (2 * m + 13, k + 11)]
+    cases = [rng.normal(0.0, 3.0, size=shape) for shape in shapes]
+    cases.append(rng.normal(0.0, 3.0, size=(k, m)).astype(np.float32))
+    cases.append(np.array([[1000.0, 999.0, 0.0], [-1000.0, -999.0, -1001.0], [0.0, 0.0, 0.0]]))
+    if hidden:
+        cases.append(np.array([[1e4, -1e4, 1e4 - 1.0, 0.0], [3.0, 3.0, 3.0, 3.0]]))
+    for Z in cases:
+        desc = describe(z=Z)
+        got = call_student(name, func, Z, names=("z",), stable=True, input_desc=desc,
+                           unstable_hint=SOFTMAX_STABILITY_HINT, error_hint=SOFTMAX_KEEPDIMS_HINT)
+        P = as_array(name, got, what="softmax(z)", input_desc=desc)
+        expect_shape(name, P, Z.shape, what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z))
+        expect_float(name, P, what="softmax(z)", input_desc=desc, hint=FLOAT_HINT)
+        expect_finite(name, P, what="softmax(z)", input_desc=desc, hint=SOFTMAX_STABILITY_HINT)
+        sums = P.astype(float).sum(axis=-1)
+        rtol = tolerance(Z.dtype)
+        expect_close(name, P, ref.softmax(Z), what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z),
+                     rtol=rtol, atol=1e-7 if Z.dtype == np.float32 else 1e-9)
+        if not np.allclose(sums, 1.0, rtol=0, atol=10 * rtol):
+            fail(name, "the rows of softmax(z) do not sum to 1.", input=desc, got=f"row sums {format_array(sums)}")
+    shifted = cases[0] + rng.normal(0.0, 50.0, size=(cases[0].shape[0], 1))
+    got = call_student(name, func, shifted, names=("z",), stable=True, unstable_hint=SOFTMAX_STABILITY_HINT)
+    if not matches(got, ref.softmax(cases[0]), rtol=1e-6, atol=1e-9):
+        fail(name, "softmax(z + c) differs from softmax(z) for a constant c per row.",
+             input=describe(z=shifted), expected=format_array(ref.softmax(cases[0])), got=format_array(got))
+    shapes_text = ", ".join(str(s) for s in shapes)
+    return (f"shapes {shapes_text} and float32, rows sum to 1, shift invariance, "
+            "logits like [1000, 999, 0] without overflow.")
