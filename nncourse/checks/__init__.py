@@ -23,6 +23,10 @@ for _module in _CHECK_MODULES:
     # During development some modules are not written yet; the released package has them all.
     if importlib.util.find_spec(f"{__name__}.{_module}") is not None:
         importlib.import_module(f"{__name__}.{_module}")
+# Course order: by notebook, then in the order each module registers its exercises.
+_in_order = sorted(EXERCISES.items(), key=lambda item: item[1])
+EXERCISES.clear()
+EXERCISES.update(_in_order)
 
 __all__ = ["check", "CheckFailure", "EXERCISES"]
 

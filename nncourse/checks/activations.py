@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncourse.reference import activations as ref
+from nncourse import reference as ref
 
 from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
                          expect_finite, expect_float, expect_shape, fail, format_array, matches,
@@ -17,14 +17,14 @@ SIGMOID_STABILITY_HINT = (
 FLOAT_HINT = "return float values (for example with .astype(float) or np.where(cond, 1.0, 0.0)), not booleans or integers."
 
 
-def _test_input(rng, shape, scale=2.5, zeros=2):
+def test_input(rng, shape, scale=2.5, zeros=2):
     """Normal values of the given shape with a few exact zeros (kinks and z >= 0 must be handled)."""
     Z = rng.normal(0.0, scale, size=shape)
     Z.flat[rng.choice(Z.size, size=min(zeros, Z.size), replace=False)] = 0.0
     return Z
 
 
-def _elementwise(name, func, rng, hidden, *, reference, wrongs=lambda Z: (), stable=False,
+def check_elementwise(name, func, rng, hidden, *, reference, wrongs=lambda Z: (), stable=False,
                  unstable_hint=None, extremes=None, extreme_range=None, properties=None, **kwargs):
     """The checks every elementwise activation (or derivative) shares; returns the pass summary.
 
@@ -54,7 +54,7 @@ def _elementwise(name, func, rng, hidden, *, reference, wrongs=lambda Z: (), sta
         shapes += [(1, n), tuple(distinct_sizes(rng, 3, 2, 6)), (2 * m + 11, n + 9)]
     done = []
     for shape in shapes:
-        Z = _test_input(rng, shape)
+        Z = test_input(rng, shape)
         got, desc = call(Z)
         A = compare(Z, got, desc)
         if properties is not None:
@@ -66,7 +66,7 @@ def _elementwise(name, func, rng, hidden, *, reference, wrongs=lambda Z: (), sta
     compare(z0, got, desc)
     done.append("a scalar")
 
-    Z32 = _test_input(rng, (n, m)).astype(np.float32)
+    Z32 = test_input(rng, (n, m)).astype(np.float32)
     got, desc = call(Z32)
     compare(Z32, got, desc, atol=1e-6)
     done.append("float32 input")
@@ -118,7 +118,7 @@ def _sigmoid_properties(call, Z, A):
 @exercise("sigmoid", notebook=NOTEBOOK)
 def check_sigmoid(func, rng, hidden):
     extremes = [-1e4, -1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0, 1e4]
-    summary = _elementwise("sigmoid", func, rng, hidden, reference=ref.sigmoid, wrongs=_sigmoid_wrongs,
+    summary = check_elementwise("sigmoid", func, rng, hidden, reference=ref.sigmoid, wrongs=_sigmoid_wrongs,
                            stable=True, unstable_hint=SIGMOID_STABILITY_HINT, extremes=extremes,
                            extreme_range=(0.0, 1.0), properties=_sigmoid_properties)
     return "range (0, 1), sigmoid(-z) = 1 - sigmoid(z), " + summary
@@ -155,7 +155,7 @@ def _odd_property(name):
 
 @exercise("tanh", notebook=NOTEBOOK)
 def check_tanh(func, rng, hidden):
-    summary = _elementwise("tanh", func, rng, hidden, reference=ref.tanh, wrongs=_tanh_wrongs,
+    summary = check_elementwise("tanh", func, rng, hidden, reference=ref.tanh, wrongs=_tanh_wrongs,
                            extremes=[-300.0, -30.0, -1.0, 0.0, 1.0, 30.0, 300.0], extreme_range=(-1.0, 1.0),
                            properties=_odd_property("tanh"))
     return "range (-1, 1), tanh(-z) = -tanh(z), " + summary
@@ -180,7 +180,7 @@ def _nonnegative(call, Z, A):
 
 @exercise("relu", notebook=NOTEBOOK)
 def check_relu(func, rng, hidden):
-    summary = _elementwise("relu", func, rng, hidden, reference=ref.relu, wrongs=_relu_wrongs,
+    summary = check_elementwise("relu", func, rng, hidden, reference=ref.relu, wrongs=_relu_wrongs,
                            extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], properties=_nonnegative)
     return "0 for z <= 0, z for z > 0, " + summary
 
@@ -212,9 +212,9 @@ def _alpha(rng):
 @exercise("leaky_relu", notebook=NOTEBOOK)
 def check_leaky_relu(func, rng, hidden):
     alpha = _alpha(rng)
-    summary = _elementwise("leaky_relu", func, rng, hidden, reference=ref.leaky_relu,
+    summary = check_elementwise("leaky_relu", func, rng, hidden, reference=ref.leaky_relu,
                            wrongs=_leaky_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], alpha=alpha)
-    default = _elementwise("leaky_relu", func, rng, False, reference=ref.leaky_relu,
+    default = check_elementwise("leaky_relu", func, rng, False, reference=ref.leaky_relu,
                            wrongs=_leaky_wrongs(0.01))
     del default
     return f"alpha = {alpha} and the default 0.01, " + summary
@@ -239,7 +239,7 @@ def _sigmoid_derivative_wrongs(Z):
 
 @exercise("sigmoid_derivative", notebook=NOTEBOOK)
 def check_sigmoid_derivative(func, rng, hidden):
-    summary = _elementwise("sigmoid_derivative", func, rng, hidden, reference=ref.sigmoid_derivative,
+    summary = check_elementwise("sigmoid_derivative", func, rng, hidden, reference=ref.sigmoid_derivative,
                            wrongs=_sigmoid_derivative_wrongs,
                            extremes=[-100.0, -30.0, 0.0, 30.0, 100.0], extreme_range=(0.0, 0.25))
     return "s (1 - s) at z, " + summary
@@ -260,7 +260,7 @@ def _tanh_derivative_wrongs(Z):
 
 @exercise("tanh_derivative", notebook=NOTEBOOK)
 def check_tanh_derivative(func, rng, hidden):
-    summary = _elementwise("tanh_derivative", func, rng, hidden, reference=ref.tanh_derivative,
+    summary = check_elementwise("tanh_derivative", func, rng, hidden, reference=ref.tanh_derivative,
                            wrongs=_tanh_derivative_wrongs,
                            extremes=[-300.0, -30.0, 0.0, 30.0, 300.0], extreme_range=(0.0, 1.0))
     return "1 - tanh(z)² at z, " + summary
@@ -282,7 +282,7 @@ def _relu_derivative_wrongs(Z):
 
 @exercise("relu_derivative", notebook=NOTEBOOK)
 def check_relu_derivative(func, rng, hidden):
-    summary = _elementwise("relu_derivative", func, rng, hidden, reference=ref.relu_derivative,
+    summary = check_elementwise("relu_derivative", func, rng, hidden, reference=ref.relu_derivative,
                            wrongs=_relu_derivative_wrongs, extremes=[-1e4, -1.0, 0.0, 1.0, 1e4])
     return "1 for z > 0, 0 for z <= 0 (including z = 0), " + summary
 
@@ -311,10 +311,10 @@ def _leaky_derivative_wrongs(alpha):
 @exercise("leaky_relu_derivative", notebook=NOTEBOOK)
 def check_leaky_relu_derivative(func, rng, hidden):
     alpha = _alpha(rng)
-    summary = _elementwise("leaky_relu_derivative", func, rng, hidden, reference=ref.leaky_relu_derivative,
+    summary = check_elementwise("leaky_relu_derivative", func, rng, hidden, reference=ref.leaky_relu_derivative,
                            wrongs=_leaky_derivative_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4],
                            alpha=alpha)
-    _elementwise("leaky_relu_derivative", func, rng, False, reference=ref.leaky_relu_derivative,
+    check_elementwise("leaky_relu_derivative", func, rng, False, reference=ref.leaky_relu_derivative,
                  wrongs=_leaky_derivative_wrongs(0.01))
     return f"1 for z > 0 and alpha for z <= 0 with alpha = {alpha} and the default 0.01, " + summary
 
