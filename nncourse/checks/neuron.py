@@ -167,10 +167,10 @@ def _check_gate(name, func):
         fact = f"neuron(x, w, b, step) does not compute {gate}" + (f": it computes {computed}." if computed else ".")
         if gate == "AND":
             hint = ("with w = [1, 1], the weighted sum is 0, 1 or 2; choose b so that only the sum 2 "
-                    "reaches 0 (for example b = -1.5).")
+                    "reaches 0 once b is added.")
         else:
             hint = ("with w = [1, 1], the weighted sum is 0, 1 or 2; choose b so that the sums 1 and 2 "
-                    "reach 0 but 0 does not (for example b = -0.5).")
+                    "reach 0 once b is added, but the sum 0 does not.")
         fail(name, fact, input="the four inputs (0,0), (0,1), (1,0), (1,1)",
              expected=", ".join(f"{tuple(int(v) for v in x)} -> {int(t)}" for x, t in zip(TRUTH_TABLE_X, truth)),
              got=table, hint=hint)
