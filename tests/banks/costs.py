@@ -1,0 +1,250 @@
+"""Implementations of notebook 05's exercises (cost functions) that the checks must judge rightly.
+
+WRONG: (exercise, function, text the failure must contain): realistic mistakes; the text is the
+named mistake's hint where the check names one.
+WRONG_HIDDEN: the same, for mistakes only the hidden edge cases (m = 1, other shapes) can catch.
+CORRECT: (exercise, function): right answers written another way; the check must accept them.
+Every function is module-level (picklable), as the grader calls students' functions in another process.
+"""
+import math
+
+import numpy as np
+
+EPS = 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# mse
+# ---------------------------------------------------------------------------------------------
+
+def mse_sum(y_pred, y):
+    return float(np.sum((y_pred - y) ** 2))
+
+
+def mse_divides_by_m(y_pred, y):
+    """Mean over examples only: right for (m,), k times too small for (m, k)."""
+    return float(np.sum((y_pred - y) ** 2) / len(y))
+
+
+def mse_absolute(y_pred, y):
+    return float(np.mean(np.abs(y_pred - y)))
+
+
+def mse_half(y_pred, y):
+    return float(0.5 * np.mean((y_pred - y) ** 2))
+
+
+def mse_per_column(y_pred, y):
+    return np.mean((y_pred - y) ** 2, axis=0)
+
+
+def mse_in_place(y_pred, y):
+    y_pred -= y
+    return float(np.mean(y_pred ** 2))
+
+
+def mse_root(y_pred, y):
+    return float(np.sqrt(np.mean((y_pred - y) ** 2)))
+
+
+def mse_loops(y_pred, y):
+    total, count = 0.0, 0
+    for a, t in zip(np.ravel(y_pred), np.ravel(y)):
+        total += (float(a) - float(t)) ** 2
+        count += 1
+    return total / count
+
+
+def mse_dot(y_pred, y):
+    d = np.subtract(y_pred, y).ravel()
+    return np.dot(d, d) / d.size
+
+
+def mse_numpy_scalar(y_pred, y):
+    """Returns a 0-d numpy float (float32 for float32 input): allowed by the contract."""
+    return np.square(y_pred - y).mean()
+
+
+# ---------------------------------------------------------------------------------------------
+# rmse
+# ---------------------------------------------------------------------------------------------
+
+def rmse_no_sqrt(y_pred, y):
+    return float(np.mean((y_pred - y) ** 2))
+
+
+def rmse_sqrt_inside(y_pred, y):
+    return float(np.mean(np.sqrt((y_pred - y) ** 2)))
+
+
+def rmse_sqrt_of_sum(y_pred, y):
+    return float(np.sqrt(np.sum((y_pred - y) ** 2)))
+
+
+def rmse_square_of_mean(y_pred, y):
+    return float(np.sqrt(np.mean(y_pred - y) ** 2))
+
+
+def rmse_loops(y_pred, y):
+    return math.sqrt(mse_loops(y_pred, y))
+
+
+def rmse_norm(y_pred, y):
+    d = np.asarray(y_pred) - np.asarray(y)
+    return np.linalg.norm(d) / np.sqrt(d.size)
+
+
+# ---------------------------------------------------------------------------------------------
+# binary_cross_entropy
+# ---------------------------------------------------------------------------------------------
+
+def bce_no_clip(p, y):
+    p = np.reshape(p, np.shape(y))
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_clip_to_unit_interval(p, y):
+    p = np.clip(np.reshape(p, np.shape(y)), 0, 1)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_broadcast(p, y):
+    """No reshape: p (m, 1) against y (m,) silently becomes an (m, m) matrix."""
+    p = np.clip(p, EPS, 1 - EPS)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_sum(p, y):
+    p = np.clip(np.reshape(p, np.shape(y)), EPS, 1 - EPS)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_no_minus(p, y):
+    p = np.clip(np.reshape(p, np.shape(y)), EPS, 1 - EPS)
+    return float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_one_term(p, y):
+    p = np.clip(np.reshape(p, np.shape(y)), EPS, 1 - EPS)
+    return float(-np.mean(y * np.log(p)))
+
+
+def bce_loops(p, y):
+    p = np.ravel(p)
+    total = 0.0
+    for p_i, y_i in zip(p, np.ravel(y)):
+        p_i = min(max(float(p_i), EPS), 1 - EPS)
+        total += -math.log(p_i) if y_i == 1 else -math.log(1 - p_i)
+    return total / len(p)
+
+
+def bce_where_squeeze(p, y):
+    """np.squeeze turns (1, 1) into a 0-d array: still right for m = 1."""
+    p = np.clip(np.squeeze(p), 1e-7, 1 - 1e-7)
+    return np.mean(np.where(y == 1, -np.log(p), -np.log1p(-p)))
+
+
+def bce_flatten(p, y):
+    p = np.clip(np.asarray(p, dtype=np.float64).reshape(-1), 1e-15, 1 - 1e-15)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    return -(y @ np.log(p) + (1 - y) @ np.log(1 - p)) / len(y)
+
+
+# ---------------------------------------------------------------------------------------------
+# cross_entropy
+# ---------------------------------------------------------------------------------------------
+
+def ce_no_clip(P, y):
+    return float(-np.mean(np.log(P[np.arange(len(y)), y])))
+
+
+def ce_one_hot_no_clip(P, y):
+    Y = np.eye(P.shape[1])[y]
+    return float(-np.mean(np.sum(Y * np.log(P), axis=1)))
+
+
+def ce_mean_over_all_entries(P, y):
+    Y = np.eye(P.shape[1])[y]
+    return float(-np.mean(Y * np.log(np.clip(P, EPS, 1))))
+
+
+def ce_mean_over_classes(P, y):
+    """Sums over examples (axis 0), then averages over the k classes."""
+    Y = np.eye(P.shape[1])[y]
+    return float(-np.mean(np.sum(Y * np.log(np.clip(P, EPS, 1)), axis=0)))
+
+
+def ce_all_probabilities(P, y):
+    """Forgets to pick the true class: averages log P over every entry."""
+    return float(-np.mean(np.log(np.clip(P, EPS, 1))))
+
+
+def ce_labels_as_one_hot(P, y):
+    """Multiplies by the integer labels as if they were one-hot rows."""
+    return float(-np.mean(np.sum(y * np.log(np.clip(P, EPS, 1)), axis=1)))
+
+
+def ce_sum(P, y):
+    return float(-np.sum(np.log(np.clip(P[np.arange(len(y)), y], EPS, 1))))
+
+
+def ce_loops(P, y):
+    total = 0.0
+    for i, label in enumerate(y):
+        total -= math.log(max(float(P[i][int(label)]), EPS))
+    return total / len(y)
+
+
+def ce_take_along_axis(P, y):
+    p_true = np.take_along_axis(P, np.asarray(y).reshape(-1, 1), axis=1)
+    return -np.log(np.maximum(p_true, 1e-15)).mean()
+
+
+def ce_one_hot(P, y):
+    Y = np.zeros_like(P, dtype=np.float64)
+    Y[np.arange(len(y)), y] = 1.0
+    return -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0))) / P.shape[0]
+
+
+WRONG = [
+    ("mse", mse_sum, "not the sum"),
+    ("mse", mse_divides_by_m, "every element"),
+    ("mse", mse_absolute, "square"),
+    ("mse", mse_half, "no 1/2"),
+    ("mse", mse_per_column, "one number"),
+    ("mse", mse_in_place, "in place"),
+    ("mse", mse_root, "square root"),
+    ("rmse", rmse_no_sqrt, "square root of the mean"),
+    ("rmse", rmse_sqrt_inside, "square root of the mean"),
+    ("rmse", rmse_sqrt_of_sum, "mean of the squared errors"),
+    ("rmse", rmse_square_of_mean, "square each error"),
+    ("binary_cross_entropy", bce_no_clip, "clip p to [eps, 1 - eps]"),
+    ("binary_cross_entropy", bce_clip_to_unit_interval, "clip p to [eps, 1 - eps]"),
+    ("binary_cross_entropy", bce_broadcast, "broadcast"),
+    ("binary_cross_entropy", bce_sum, "mean over examples"),
+    ("binary_cross_entropy", bce_no_minus, "minus sign"),
+    ("binary_cross_entropy", bce_one_term, "both terms"),
+    ("cross_entropy", ce_no_clip, "clip"),
+    ("cross_entropy", ce_one_hot_no_clip, "clip"),
+    ("cross_entropy", ce_mean_over_all_entries, "divided by m * k"),
+    ("cross_entropy", ce_mean_over_classes, "mean over the examples"),
+    ("cross_entropy", ce_all_probabilities, "true class"),
+    ("cross_entropy", ce_labels_as_one_hot, "integer labels"),
+    ("cross_entropy", ce_sum, "mean over examples"),
+]
+
+WRONG_HIDDEN = []
+
+CORRECT = [
+    ("mse", mse_loops),
+    ("mse", mse_dot),
+    ("mse", mse_numpy_scalar),
+    ("rmse", rmse_loops),
+    ("rmse", rmse_norm),
+    ("binary_cross_entropy", bce_loops),
+    ("binary_cross_entropy", bce_where_squeeze),
+    ("binary_cross_entropy", bce_flatten),
+    ("cross_entropy", ce_loops),
+    ("cross_entropy", ce_take_along_axis),
+    ("cross_entropy", ce_one_hot),
+]
