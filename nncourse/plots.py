@@ -24,13 +24,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
+from nncourse.datasets import LOGIC_GATES, logic_gate
 from nncourse.reference import activations as _activations
 
 __all__ = [
     "PALETTE", "BINARY_CMAP", "CLASS_CMAP", "PROBABILITY_CMAP", "CLASS_COLORS",
     "CourseFigure", "new_figure", "figure_to_png",
     "draw_neuron", "draw_network", "plot_activations", "plot_logic_gate",
-    "plot_decision_boundary", "plot_boundary_snapshots", "plot_history",
+    "plot_decision_boundary", "plot_boundary_snapshots", "plot_history", "plot_training_state",
+    "logic_gate_outputs",
     "plot_gradient_descent_1d", "plot_confusion_matrix", "show_digits",
     "plot_search_results", "plot_cost_functions",
 ]
@@ -118,10 +120,13 @@ def _png_size(png):
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def figure_to_png(fig, dpi=_DISPLAY_DPI):
-    """The figure as PNG bytes, on its own white background, trimmed to its content."""
+def figure_to_png(fig, dpi=_DISPLAY_DPI, trim=True):
+    """The figure as PNG bytes, on its own white background.
+
+    trim: cut the margins to the content (draws the figure twice; False is about twice as fast).
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight",
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if trim else None,
                 facecolor=fig.get_facecolor(), edgecolor="none")
     return buffer.getvalue()
 
@@ -446,20 +451,11 @@ def plot_activations(names=("step", "sigmoid", "tanh", "relu", "leaky_relu"), de
 
 # --------------------------------------------------------------------------- logic gates
 
-#: Targets on the inputs (0,0), (0,1), (1,0), (1,1).
-GATE_TRUTH = {
-    "and": (0, 0, 0, 1),
-    "or": (0, 1, 1, 1),
-    "nand": (1, 1, 1, 0),
-    "nor": (1, 0, 0, 0),
-    "xor": (0, 1, 1, 0),
-}
-GATE_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-
-
 def logic_gate_outputs(w, b, gate="and", activation="step"):
     """What one neuron does on the four inputs of a two-input gate.
 
+    w: shape (2,).   b: a number.   gate: "and", "or", "nand", "nor" or "xor".
+    activation: "step" or "sigmoid".
     Returns (X (4, 2), target (4,), output (4,), computes) where output = g(X @ w + b) and
     computes is True when thresholding output at 0.5 matches the gate's target on all four.
     """
@@ -468,12 +464,12 @@ def logic_gate_outputs(w, b, gate="and", activation="step"):
         raise ValueError(f"w must be two finite weights, shape (2,); got {np.asarray(w)!r}.")
     if not isinstance(b, numbers.Real) and np.ndim(b) != 0 or not np.isfinite(float(b)):
         raise ValueError(f"b must be one finite number; got {b!r}.")
-    gate = _check_choice(gate, tuple(GATE_TRUTH), "gate")
+    gate = _check_choice(gate, tuple(LOGIC_GATES), "gate")
     activation = _check_choice(activation, ("step", "sigmoid"), "activation")
-    target = np.array(GATE_TRUTH[gate], dtype=float)
-    output = _activation_values(activation, GATE_INPUTS @ w + float(b))
+    X, target = logic_gate(gate)
+    output = _activation_values(activation, X @ w + float(b))
     computes = bool(np.all((output >= 0.5) == (target == 1)))
-    return GATE_INPUTS.copy(), target, output, computes
+    return X, target, output, computes
 
 
 @_course_style
@@ -732,6 +728,33 @@ def plot_history(history, ax=None, title=None, log=False):
     else:
         default = f"Loss per epoch (last {final[-1]:.4g})"
     loss_ax.set_title(title or default)
+    return fig
+
+
+@_course_style
+def plot_training_state(predict_fn, X, y, history, epoch=None, title=None, resolution=80):
+    """Training at a glance: the decision boundary now (left) and the loss so far (right).
+
+    predict_fn, X, y: as for plot_decision_boundary.   history: the costs so far (list/History).
+    epoch: the epoch shown (default: len(history)).
+    """
+    X = _as_points(X)
+    y = _as_labels(y, len(X))
+    fig = new_figure((8.6, 3.7))
+    boundary_ax, loss_ax = fig.subplots(1, 2, width_ratios=[1.1, 1])
+    acc = _draw_boundary(boundary_ax, predict_fn, X, y, resolution, point_size=14)
+    epoch = len(history) if epoch is None else epoch
+    boundary_ax.set_title(f"epoch {epoch}: accuracy {acc:.0%}")
+    boundary_ax.set_xlabel("$x_1$")
+    boundary_ax.set_ylabel("$x_2$")
+    if len(history):
+        plot_history(history, ax=loss_ax)
+    else:
+        loss_ax.set_title("Loss per epoch (not trained yet)")
+        loss_ax.set_xlabel("epoch")
+        loss_ax.set_ylabel("loss (cost)")
+    if title:
+        fig.suptitle(title)
     return fig
 
 
