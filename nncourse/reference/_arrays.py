@@ -28,4 +28,4 @@ def as_labels(y, name="y"):
             raise ValueError(f"{name} must hold whole-number class labels, got non-integer values")
     elif y.dtype.kind not in "iub":
         raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}")
-    return y.astype(np.int64)
+    return y.astype(np.int64, copy=False)

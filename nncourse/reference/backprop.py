@@ -24,6 +24,8 @@ def activation_backward(dA, Z, activation):
     """
     if np.shape(dA) != np.shape(Z):
         raise ValueError(f"dA has shape {np.shape(dA)} but Z has shape {np.shape(Z)}: they must match")
+    if activation == "relu":
+        return dA * (Z > 0)  # g'(Z) as a mask of booleans: no array of 0.0s and 1.0s to build
     return dA * activation_derivative(Z, activation)
 
 

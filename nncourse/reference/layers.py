@@ -21,7 +21,9 @@ def dense(X, W, b):
     if X.shape[-1] != W.shape[0]:
         raise ValueError(f"X has {X.shape[-1]} columns (shape {X.shape}) but W has "
                          f"{W.shape[0]} rows (shape {W.shape}): they must be equal")
-    return X @ W + b
+    Z = X @ W
+    Z += b  # in place on the new Z: one (m, n_out) array, not two
+    return Z
 
 
 def _check_layer_sizes(layer_sizes):

@@ -29,7 +29,19 @@ def gd_update(params, grads, learning_rate):
     """
     _check_grads(params, grads)
     lr = float(learning_rate)
-    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads)]
+    return [(_minus_scaled(W, lr, dW), _minus_scaled(b, lr, db)) for (W, b), (dW, db) in zip(params, grads)]
+
+
+def _minus_scaled(theta, lr, dtheta):
+    """theta - lr * dtheta, as a new array.
+
+    Computed in place on that one new array, without a second temporary of theta's size:
+    a 784 x 256 weight matrix takes 0.8 MB, and allocating and filling it twice per step costs
+    more than the arithmetic.
+    """
+    new_theta = dtheta * -lr
+    new_theta += theta
+    return new_theta
 
 
 class SGD:

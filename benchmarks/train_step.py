@@ -1,0 +1,178 @@
+"""Training-step throughput of the reference MLP, against PyTorch and against numpy's matmul.
+
+One step = forward, cost, output gradient, backward and an SGD update of the reference
+implementation (nncourse.reference, the very functions students study) for a 784-256-128-10
+network (ReLU, ReLU, softmax + cross-entropy), batch 128, float32, synthetic data.
+
+It prints:
+  - steps per second of the reference and, when torch is importable, of the same network in
+    PyTorch on the CPU (same threads), and their ratio;
+  - the FLOP/s of the step's 8 matrix products (3 forward, 3 weight gradients, 2 input
+    gradients; the input X needs none) timed alone in numpy, and the fraction of it the step
+    reaches (the rest is elementwise work and Python).
+
+    python benchmarks/train_step.py [--threads 1] [--rounds 7] [--seconds 0.5]
+
+Torch is never a dependency of the course; to compare, run this with an interpreter that has
+both numpy and torch, e.g. a throwaway venv: pip install torch==2.13.0 numpy.
+"""
+import argparse
+import os
+import sys
+import time
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for numpy and torch (default 1)")
+    parser.add_argument("--rounds", type=int, default=7, help="timing rounds; the best is reported (other load only ever slows a round down)")
+    parser.add_argument("--seconds", type=float, default=0.5, help="length of one timing round")
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[variable] = str(ARGS.threads)  # before numpy (and torch) load their BLAS
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from nncourse.reference import SGD, backward, cost, forward, init_params, output_gradient  # noqa: E402
+
+SIZES = [784, 256, 128, 10]
+ACTIVATIONS = ["relu", "relu", "softmax"]
+BATCH = 128
+LEARNING_RATE = 0.01
+
+
+def rate(step, rounds, seconds):
+    """Best steps per second of `step` over `rounds` rounds of about `seconds` each."""
+    for _ in range(20):  # warm up caches, allocator and BLAS
+        step()
+    n = 20
+    start = time.perf_counter()
+    for _ in range(n):
+        step()
+    n = max(20, int(n * seconds / (time.perf_counter() - start)))
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(n):
+            step()
+        rates.append(n / (time.perf_counter() - start))
+    return max(rates)
+
+
+def synthetic_data(rng):
+    X = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    y = rng.integers(0, SIZES[-1], size=BATCH)
+    return X, y
+
+
+def reference_step_function(X, y):
+    """One training step of nncourse.reference, in float32 throughout (asserted once)."""
+    state = {"params": [(W.astype(np.float32), b.astype(np.float32)) for W, b in init_params(SIZES)]}
+    optimizer = SGD(LEARNING_RATE)
+
+    def step():
+        params = state["params"]
+        A_L, caches = forward(X, params, ACTIVATIONS)
+        cost(A_L, y, "ce")
+        dZ_L = output_gradient(A_L, caches[-1][1], y, "ce", ACTIVATIONS[-1])
+        grads = backward(dZ_L, caches, params, ACTIVATIONS)
+        state["params"] = optimizer.step(params, grads)
+        return A_L, caches, grads
+
+    A_L, caches, grads = step()
+    arrays = [A_L, *(a for cache in caches for a in cache), *(g for pair in grads for g in pair),
+              *(p for pair in state["params"] for p in pair)]
+    assert all(a.dtype == np.float32 for a in arrays), "the reference step left float32"
+    return step
+
+
+def matmul_step_function(X, y):
+    """The 8 matrix products of one step, alone, on the same shapes."""
+    rng = np.random.default_rng(1)
+    W = [rng.standard_normal((n_in, n_out)).astype(np.float32) for n_in, n_out in zip(SIZES[:-1], SIZES[1:])]
+    A = [X] + [rng.standard_normal((BATCH, n)).astype(np.float32) for n in SIZES[1:-1]]
+    dZ = [rng.standard_normal((BATCH, n)).astype(np.float32) for n in SIZES[1:]]
+
+    def step():
+        for l in range(3):
+            A[l] @ W[l]            # forward Z = A_prev @ W
+            A[l].T @ dZ[l]         # dW = A_prev.T @ dZ
+            if l > 0:
+                dZ[l] @ W[l].T     # dA_prev = dZ @ W.T
+
+    return step
+
+
+def step_flops():
+    flops = 0
+    for l, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        products = 3 if l > 0 else 2
+        flops += products * 2 * BATCH * n_in * n_out
+    return flops
+
+
+def torch_step_function(torch, X, y):
+    torch.manual_seed(0)
+    layers = []
+    for l, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        layers.append(torch.nn.Linear(n_in, n_out))
+        if l < len(SIZES) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+    assert X_t.dtype == torch.float32
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(X_t), y_t)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def main():
+    rng = np.random.default_rng(0)
+    X, y = synthetic_data(rng)
+    print(f"network {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, {ARGS.threads} BLAS thread(s), "
+          f"numpy {np.__version__}")
+    try:
+        import torch
+    except ImportError:
+        torch = None
+        print("torch not installed; skipping the PyTorch comparison")
+    else:
+        torch.set_num_threads(ARGS.threads)
+
+    reference = reference_step_function(X, y)
+    matmuls = matmul_step_function(X, y)
+    torch_step = torch_step_function(torch, X, y) if torch is not None else None
+
+    # Interleave the measurements round by round so that load from other processes hits all alike.
+    results = {"reference": [], "matmuls": [], "torch": []}
+    for _ in range(ARGS.rounds):
+        results["reference"].append(rate(reference, 1, ARGS.seconds))
+        results["matmuls"].append(rate(matmuls, 1, ARGS.seconds))
+        if torch_step is not None:
+            results["torch"].append(rate(torch_step, 1, ARGS.seconds))
+    ref_rate = max(results["reference"])
+    matmul_rate = max(results["matmuls"])
+    flops = step_flops()
+
+    print(f"reference numpy step : {ref_rate:8.1f} steps/s  ({ref_rate * flops / 1e9:6.1f} GFLOP/s)")
+    print(f"numpy matmuls alone  : {matmul_rate:8.1f} steps/s  ({matmul_rate * flops / 1e9:6.1f} GFLOP/s, "
+          f"the step's {flops / 1e6:.0f} MFLOP in 8 products)")
+    print(f"reference / matmul FLOP/s : {ref_rate / matmul_rate:6.1%}   (target >= 85%)")
+    if torch_step is not None:
+        torch_rate = max(results["torch"])
+        print(f"PyTorch {torch.__version__} step  : {torch_rate:8.1f} steps/s")
+        print(f"reference / PyTorch       : {ref_rate / torch_rate:6.2f}x  (target >= 1.1x)")
+
+
+if __name__ == "__main__":
+    main()
