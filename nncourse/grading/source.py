@@ -1,0 +1,158 @@
+"""The instructor's source notebooks (solutions/) and what they say about grading.
+
+A source notebook gives the grader three things:
+- its exercises: every graded test cell (`grade: true`, grade_id `check_NAME`) with its points and
+  its full source, hidden tests included (the grader runs these, never the student's copy);
+- its read-only cells (`locked: true`, not graded), restored from the source when a student edits
+  or deletes them, as nbgrader's OverwriteCells does;
+- the cell plan of a submission: which code the worker runs, in the student's order.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+_MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
+
+
+@dataclass
+class Exercise:
+    name: str            # the exercise, e.g. "sigmoid"
+    grade_id: str        # its test cell's grade_id, e.g. "check_sigmoid"
+    points: float
+    test_source: str     # the source notebook's test cell, hidden tests included
+
+
+@dataclass
+class SourceNotebook:
+    name: str                                  # notebook id, e.g. "02_activation_functions"
+    path: Path
+    exercises: list[Exercise]
+    locked_cells: dict[str, str]               # grade_id -> source of read-only, ungraded code cells
+    test_ids: set[str]                         # grade_ids of graded test cells
+    order: list[str]                           # grade_ids of the source's code cells, in order
+    digest: str = ""                           # sha256 of the source file (part of the resume key)
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(e.points for e in self.exercises))
+
+
+def nbgrader_meta(cell) -> dict:
+    return dict(cell.get("metadata", {}).get("nbgrader", {}) or {})
+
+
+def load_source(path: Path) -> SourceNotebook:
+    """Read an instructor notebook; raises ValueError naming the problem for a malformed one."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds
+        raise ValueError(f"{path}: not a readable notebook ({error})") from None
+    exercises, locked, test_ids, order = [], {}, set(), []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        grade_id = meta.get("grade_id")
+        if cell.cell_type != "code" or not grade_id:
+            continue
+        order.append(grade_id)
+        if meta.get("grade") and not meta.get("solution"):
+            name = grade_id[len("check_"):] if grade_id.startswith("check_") else grade_id
+            exercises.append(Exercise(name, grade_id, float(meta.get("points", 0) or 0), cell.source))
+            test_ids.add(grade_id)
+        elif meta.get("locked") and not meta.get("solution"):
+            locked[grade_id] = cell.source
+    if not exercises:
+        raise ValueError(f"{path}: no graded test cells (grade: true) in this notebook")
+    return SourceNotebook(path.stem, path, exercises, locked, test_ids, order,
+                          hashlib.sha256(raw).hexdigest())
+
+
+def find_sources(folder: Path) -> dict[str, SourceNotebook]:
+    """notebook id -> SourceNotebook for every *.ipynb in `folder` (sorted by name)."""
+    folder = Path(folder)
+    return {p.stem: load_source(p) for p in sorted(folder.glob("*.ipynb"))}
+
+
+@dataclass
+class CellPlan:
+    cells: list[tuple[int, str, str | None]] = field(default_factory=list)  # (index, code, grade_id)
+    notes: list[str] = field(default_factory=list)       # what was restored or ignored, for feedback
+    changed_tests: set[str] = field(default_factory=set)  # exercises whose test cell the student changed
+
+
+def plan_cells(source: SourceNotebook, submitted) -> CellPlan:
+    """The code the worker runs for a submitted notebook (an nbformat NotebookNode).
+
+    Student order; graded test cells are left out (the grader runs the source's); read-only cells
+    are taken from the source and re-inserted where the student deleted them; IPython magics and
+    shell escapes are turned into plain Python (`get_ipython()` calls, which the worker ignores).
+    """
+    plan = CellPlan()
+    tests_by_id = {e.grade_id: e for e in source.exercises}
+    seen_tests: dict[str, int] = {}
+    present: set[str] = set()
+    for cell in submitted.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        meta = nbgrader_meta(cell)
+        grade_id = meta.get("grade_id")
+        text = cell.get("source", "")
+        if isinstance(text, list):
+            text = "".join(text)
+        if grade_id in tests_by_id:
+            seen_tests[grade_id] = seen_tests.get(grade_id, 0) + 1
+            visible = tests_by_id[grade_id].test_source.split("### BEGIN HIDDEN TESTS")[0]
+            if text.strip() not in (visible.strip(), tests_by_id[grade_id].test_source.strip()):
+                plan.changed_tests.add(tests_by_id[grade_id].name)
+            continue
+        if grade_id in source.locked_cells:
+            if grade_id in present:
+                continue  # a duplicated read-only cell runs once
+            if text != source.locked_cells[grade_id]:
+                plan.notes.append(f"read-only cell {grade_id!r} was edited; the original was used")
+            text = source.locked_cells[grade_id]
+        if grade_id:
+            present.add(grade_id)
+        plan.cells.append((len(plan.cells), text, grade_id))
+    for grade_id, count in seen_tests.items():
+        if count > 1:
+            plan.changed_tests.add(tests_by_id[grade_id].name)
+    for exercise in source.exercises:
+        if exercise.grade_id not in seen_tests:
+            plan.changed_tests.add(exercise.name)
+    _restore_missing_locked(source, plan, present)
+    plan.cells = [(i, to_python(code), gid) for i, (_, code, gid) in enumerate(plan.cells)]
+    return plan
+
+
+def _restore_missing_locked(source: SourceNotebook, plan: CellPlan, present: set[str]) -> None:
+    """Insert deleted read-only cells after the nearest earlier source cell that is present."""
+    for position, grade_id in enumerate(source.order):
+        if grade_id not in source.locked_cells or grade_id in present:
+            continue
+        insert_at = 0
+        for earlier in reversed(source.order[:position]):
+            indices = [i for i, (_, _, gid) in enumerate(plan.cells) if gid == earlier]
+            if indices:
+                insert_at = indices[-1] + 1
+                break
+        plan.cells.insert(insert_at, (0, source.locked_cells[grade_id], grade_id))
+        present.add(grade_id)
+        plan.notes.append(f"read-only cell {grade_id!r} was missing; the original was inserted")
+
+
+def to_python(code: str) -> str:
+    """Turn IPython syntax (%magic, !shell) into Python that calls get_ipython() (ignored by the worker)."""
+    if not _MAGIC.search(code):
+        return code
+    from IPython.core.inputtransformer2 import TransformerManager
+    try:
+        return TransformerManager().transform_cell(code)
+    except Exception:  # noqa: BLE001 - leave it as it is; the worker reports the SyntaxError
+        return code
