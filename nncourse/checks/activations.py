@@ -12,8 +12,9 @@ from ._framework import (as_array, call_student, describe, distinct_sizes, exerc
 NOTEBOOK = "02_activation_functions"
 
 SIGMOID_STABILITY_HINT = (
-    "for large negative z, exp(-z) is too big for a float. Use exp(-|z|) and pick the branch with "
-    "np.where (z >= 0: 1 / (1 + exp(-z)); z < 0: exp(z) / (1 + exp(z))), or 0.5 * (1 + np.tanh(z / 2)).")
+    "for large negative z, exp(-z) is too big for a float. Compute e = exp(-|z|), which never overflows, "
+    "and pick the branch with np.where (z >= 0: 1 / (1 + e); z < 0: e / (1 + e)), or use "
+    "0.5 * (1 + np.tanh(z / 2)). np.where evaluates both branches, so neither may overflow.")
 FLOAT_HINT = "return float values (for example with .astype(float) or np.where(cond, 1.0, 0.0)), not booleans or integers."
 
 
@@ -324,8 +325,9 @@ def check_leaky_relu_derivative(func, rng, hidden):
 # ---------------------------------------------------------------------------------------------
 
 SOFTMAX_STABILITY_HINT = (
-    "exp(1000) overflows. Subtract each row's maximum before np.exp (z - z.max(axis=-1, keepdims=True)): "
-    "softmax does not change, and the largest exponent becomes exp(0) = 1.")
+    "exp(1000) overflows, and in a row like [-1000, -999, -1001] every exp underflows to 0 (0 / 0 = nan). "
+    "Subtract each row's own maximum before np.exp (z - z.max(axis=-1, keepdims=True)): softmax does not "
+    "change, and the largest exponent of every row becomes exp(0) = 1.")
 SOFTMAX_KEEPDIMS_HINT = (
     "the row sums have shape (m,) and do not broadcast against (m, k): sum with keepdims=True "
     "(e.sum(axis=-1, keepdims=True)) so that they have shape (m, 1).")
@@ -355,7 +357,7 @@ def check_softmax(func, rng, hidden):
         shapes += [(1, k), (2 * m + 13, k + 11)]
     cases = [rng.normal(0.0, 3.0, size=shape) for shape in shapes]
     cases.append(rng.normal(0.0, 3.0, size=(k, m)).astype(np.float32))
-    cases.append(np.array([[1000.0, 999.0, 0.0], [-1000.0, -999.0, -1001.0], [0.0, 0.0, 0.0]]))
+    cases.append(np.array([[1000.0, 999.0, 0.0, -3.0], [-1000.0, -999.0, -1001.0, -1003.0], [0.0, 0.0, 0.0, 0.0]]))
     if hidden:
         cases.append(np.array([[1e4, -1e4, 1e4 - 1.0, 0.0], [3.0, 3.0, 3.0, 3.0]]))
     for Z in cases:
