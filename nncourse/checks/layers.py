@@ -13,7 +13,7 @@ from ._framework import (as_array, call_student, describe, distinct_sizes, exerc
 
 NOTEBOOK = "03_layers_and_deep_networks"
 
-BATCH_FIRST_HINT = ("the course is batch-first: X is (m, n_in), W is (n_in, n_out), b is (n_out,), and "
+BATCH_FIRST_HINT = ("The course is batch-first: X is (m, n_in), W is (n_in, n_out), b is (n_out,), and "
                     "Z = X @ W + b is (m, n_out), one row per example.")
 
 
@@ -67,9 +67,10 @@ def check_dense(func, rng, hidden):
 # init_params
 # ---------------------------------------------------------------------------------------------
 
-def _as_params(name, got, layer_sizes, what):
+def _as_params(name, got, layer_sizes, what, network=None):
     """Check the structure [(W, b), ...] with the right shapes; return a list of (W, b) arrays."""
     L = len(layer_sizes) - 1
+    network = network or f"layer_sizes {list(layer_sizes)}"
     if not isinstance(got, (list, tuple)):
         fail(name, f"{what} returned {type(got).__name__}, expected a list of (W, b) pairs.",
              got=format_array(got) if got is not None else "None",
@@ -87,14 +88,14 @@ def _as_params(name, got, layer_sizes, what):
         b = as_array(name, pair[1], what=f"b of layer {l + 1}")
         if W.shape == (n_out, n_in) and n_in != n_out:
             fail(name, f"W of layer {l + 1} has shape {W.shape}, expected ({n_in}, {n_out}): it is transposed.",
-                 input=f"layer_sizes {list(layer_sizes)}",
+                 input=network,
                  hint="W of a layer is (n_in, n_out) = (layer_sizes[l], layer_sizes[l+1]), so that X @ W works. "
                       + BATCH_FIRST_HINT)
-        expect_shape(name, W, (n_in, n_out), what=f"W of layer {l + 1}", input_desc=f"layer_sizes {list(layer_sizes)}")
+        expect_shape(name, W, (n_in, n_out), what=f"W of layer {l + 1}", input_desc=network)
         if b.shape in ((1, n_out), (n_out, 1)):
             fail(name, f"b of layer {l + 1} has shape {b.shape}, expected ({n_out},).",
                  hint="the bias is 1-D: np.zeros(n_out); it broadcasts over the rows of X @ W.")
-        expect_shape(name, b, (n_out,), what=f"b of layer {l + 1}", input_desc=f"layer_sizes {list(layer_sizes)}")
+        expect_shape(name, b, (n_out,), what=f"b of layer {l + 1}", input_desc=network)
         expect_float(name, W, what=f"W of layer {l + 1}")
         expect_float(name, b, what=f"b of layer {l + 1}", hint="np.zeros(n_out) gives float zeros.")
         params.append((W, b))
@@ -264,7 +265,7 @@ def _step_network(X, params):
 def check_xor_params(func, rng, hidden):
     name = "xor_params"
     got = call_student(name, func, input_desc="no arguments")
-    params = _as_params(name, got, [2, 2, 1], "xor_params()")
+    params = _as_params(name, got, [2, 2, 1], "xor_params()", network="a 2-2-1 network")
     outputs = _step_network(_TRUTH_X, params)[:, 0]
     if not np.array_equal(outputs, _XOR):
         computed = _TABLE_NAMES.get(tuple(int(o) for o in outputs))
