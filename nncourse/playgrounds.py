@@ -110,7 +110,7 @@ class NeuronPlayground(_Playground):
                                      description="gate", layout=widgets.Layout(width="300px"))
         self.truth_table = widgets.HTML()
         self.truth_table.add_class(TRUTH_TABLE_CLASS)
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="470px"))
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="560px"))
         controls = widgets.VBox([self.gate, self.activation, self.w1, self.w2, self.b,
                                  self.truth_table], layout=widgets.Layout(width="330px"))
         self.widget = widgets.HBox([controls, self.figure])

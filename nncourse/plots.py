@@ -483,7 +483,7 @@ def plot_logic_gate(w, b, gate="and", activation="step", ax=None):
     X, target, output, computes = logic_gate_outputs(w, b, gate, activation)
     w = np.asarray(w, dtype=float)
     b = float(b)
-    fig, ax = _figure_and_axes(ax, (5.0, 4.6))
+    fig, ax = _figure_and_axes(ax, (5.6, 3.8))
     lim = (-0.5, 1.5)
     grid = np.linspace(*lim, 301)
     G1, G2 = np.meshgrid(grid, grid)
@@ -515,8 +515,10 @@ def plot_logic_gate(w, b, gate="and", activation="step", ax=None):
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, markerscale=0.6)
-    ax.text(1.04, 0.0, "shaded: orange where the\nneuron outputs 1, blue 0", transform=ax.transAxes,
-            fontsize=8.5, va="bottom", ha="left", color="#444444")
+    shading = ("shaded: orange where the\nneuron outputs 1, blue 0" if activation == "step" else
+               "shaded: the neuron's output,\nblue 0, white 0.5, orange 1")
+    ax.text(1.04, 0.0, shading, transform=ax.transAxes, fontsize=8.5, va="bottom", ha="left",
+            color="#444444")
     gate_name = gate.upper()
     if computes:
         title = f"✓ this neuron computes {gate_name}"
