@@ -70,7 +70,10 @@ def load_model(path):
     if not isinstance(data, np.lib.npyio.NpzFile):  # a .npy file holds one plain array
         raise ValueError(not_a_model)
     with data:
-        arrays = {key: data[key] for key in data.files}
+        try:
+            arrays = {key: data[key] for key in data.files}
+        except ValueError as error:  # e.g. an array of Python objects, which would need pickle
+            raise ValueError(f"{not_a_model}: {error}") from None
     if "format" not in arrays or str(arrays["format"]) != FORMAT or "activations" not in arrays:
         raise ValueError(not_a_model)
     n_layers = len(arrays["activations"])
