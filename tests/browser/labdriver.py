@@ -41,20 +41,34 @@ JS_RENDERED = f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} .jp-Cel
         .filter(out => out.parentElement.closest('.jp-OutputArea') === area);
     const images = own.filter(out => out.dataset.mimeType === 'image/png')
         .flatMap(out => Array.from(out.querySelectorAll('img')));
-    const widgets = own.filter(
-        out => out.dataset.mimeType === 'application/vnd.jupyter.widget-view+json');
+    // A widget view's output element carries no data-mime-type: find the widget inside it.
+    const widgets = own.filter(out => out.querySelector('.jupyter-widgets'));
+    const widgetErrors = own.map(out => out.textContent.trim())
+        .filter(text => /Error displaying widget|model not found|Loading widget/i.test(text));
     return {{
         images: images.length,
         loaded: images.filter(img => img.complete && img.naturalWidth > 0).length,
         widgets: widgets.length,
-        widget_errors: widgets.map(w => w.textContent.trim())
-            .filter(text => /Error displaying widget|model not found|Loading widget/i.test(text)),
+        widget_errors: widgetErrors,
     }};
 }})"""
 
 # The notebook as JupyterLab holds it (nbformat JSON, outputs included): window.jupyterapp exists
 # because the suite starts JupyterLab with --LabApp.expose_app_in_browser.
 JS_MODEL = """() => window.jupyterapp.shell.currentWidget.content.model.toJSON()"""
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# The MIME types JupyterLab (with ipywidgets) prefers, best first, down to PNG: an output whose
+# bundle also holds one of the earlier types (a playground's widget view with its static PNG
+# fallback) is shown as that type, not as an image.
+PREFERRED_MIME_TYPES = [WIDGET_VIEW, "text/html", "text/markdown", "text/latex", "image/svg+xml",
+                        "image/bmp", "image/png"]
+
+
+def shown_as(data: dict) -> str | None:
+    """The MIME type JupyterLab renders an output bundle as (None: something after PNG)."""
+    return next((mime for mime in PREFERRED_MIME_TYPES if mime in data), None)
 
 
 class LabError(AssertionError):
@@ -82,6 +96,7 @@ class RunReport:
     problems: list[CellProblem] = field(default_factory=list)
     never_ran: list[int] = field(default_factory=list)
     expected_images: dict[int, int] = field(default_factory=dict)
+    expected_widgets: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, model: dict, rendered: list[dict]) -> RunReport:
@@ -100,8 +115,10 @@ class RunReport:
                 elif output["output_type"] == "stream" and output["name"] == "stderr":
                     text = output["text"] if isinstance(output["text"], str) else "".join(output["text"])
                     report.problems.append(CellProblem(index, "stderr", text, grade_id))
-                elif "image/png" in output.get("data", {}):
+                elif shown_as(output.get("data", {})) == "image/png":
                     report.expected_images[index] = report.expected_images.get(index, 0) + 1
+                elif shown_as(output.get("data", {})) == WIDGET_VIEW:
+                    report.expected_widgets[index] = report.expected_widgets.get(index, 0) + 1
         return report
 
     def image_mismatches(self) -> list[str]:
@@ -115,8 +132,14 @@ class RunReport:
         return found
 
     def widget_errors(self) -> list[str]:
-        return [f"cell {index}: {text}" for index, cell in enumerate(self.rendered)
-                for text in cell["widget_errors"]]
+        """Widget views missing from the DOM, or showing an error instead of the widget."""
+        found = [f"cell {index}: {text}" for index, cell in enumerate(self.rendered)
+                 for text in cell["widget_errors"]]
+        for index, cell in enumerate(self.rendered):
+            expected = self.expected_widgets.get(index, 0)
+            if cell["widgets"] != expected:
+                found.append(f"cell {index}: {expected} widget outputs, {cell['widgets']} shown")
+        return found
 
 
 class LabNotebook:
