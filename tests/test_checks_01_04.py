@@ -1,12 +1,12 @@
 """The checks of notebooks 01-04 against their banks of wrong and right implementations."""
 import pytest
 
-from banks import activations, layers, neuron
+from banks import activations, forward, layers, neuron
 from banks.proxy import through_pickle
 from nncourse import reference
 from nncourse.checks import EXERCISES, CheckFailure, check
 
-BANKS = (neuron, activations, layers)
+BANKS = (neuron, activations, layers, forward)
 NOTEBOOKS = ("01_the_neuron", "02_activation_functions", "03_layers_and_deep_networks", "04_forward_propagation")
 NAMES = [name for name, notebook in EXERCISES.items() if notebook in NOTEBOOKS]
 WRONG = [entry for bank in BANKS for entry in bank.WRONG]

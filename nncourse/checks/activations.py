@@ -222,6 +222,70 @@ def check_leaky_relu(func, rng, hidden):
 
 
 # ---------------------------------------------------------------------------------------------
+# softmax
+# ---------------------------------------------------------------------------------------------
+
+SOFTMAX_STABILITY_HINT = (
+    "exp(1000) overflows, and in a row like [-1000, -999, -1001] every exp underflows to 0 (0 / 0 = nan). "
+    "Subtract each row's own maximum before np.exp (z - z.max(axis=-1, keepdims=True)): softmax does not "
+    "change, and the largest exponent of every row becomes exp(0) = 1.")
+SOFTMAX_KEEPDIMS_HINT = (
+    "the row sums have shape (m,) and do not broadcast against (m, k): sum with keepdims=True "
+    "(e.sum(axis=-1, keepdims=True)) so that they have shape (m, 1).")
+
+
+def _softmax_wrongs(Z):
+    Z = np.asarray(Z, dtype=float)
+    e = np.exp(Z - Z.max())
+    return [
+        (e / e.sum(axis=0, keepdims=True), "softmax normalises the columns (axis 0), not the rows.",
+         "each row is one example: normalise along the last axis, e.sum(axis=-1, keepdims=True)."),
+        (e / e.sum(), "softmax divides by the sum of the whole batch, not by each row's sum.",
+         "normalise each row: e.sum(axis=-1, keepdims=True)."),
+        (_sigmoid(Z), "softmax applied the sigmoid to each entry.",
+         "softmax(z)_k = exp(z_k) / sum_j exp(z_j) along each row."),
+        (Z / Z.sum(axis=-1, keepdims=True), "softmax divides the scores by their sum without np.exp.",
+         "exponentiate first: exp(z_k) / sum_j exp(z_j)."),
+    ]
+
+
+@exercise("softmax", notebook=NOTEBOOK)
+def check_softmax(func, rng, hidden):
+    name = "softmax"
+    m, k = distinct_sizes(rng, 2, 3, 9)
+    shapes = [(m, k)]
+    if hidden:
+        shapes += [(1, k), (2 * m + 13, k + 11)]
+    cases = [rng.normal(0.0, 3.0, size=shape) for shape in shapes]
+    cases.append(rng.normal(0.0, 3.0, size=(k, m)).astype(np.float32))
+    cases.append(np.array([[1000.0, 999.0, 0.0, -3.0], [-1000.0, -999.0, -1001.0, -1003.0], [0.0, 0.0, 0.0, 0.0]]))
+    if hidden:
+        cases.append(np.array([[1e4, -1e4, 1e4 - 1.0, 0.0], [3.0, 3.0, 3.0, 3.0]]))
+    for Z in cases:
+        desc = describe(z=Z)
+        got = call_student(name, func, Z, names=("z",), stable=True, input_desc=desc,
+                           unstable_hint=SOFTMAX_STABILITY_HINT, error_hint=SOFTMAX_KEEPDIMS_HINT)
+        P = as_array(name, got, what="softmax(z)", input_desc=desc)
+        expect_shape(name, P, Z.shape, what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z))
+        expect_float(name, P, what="softmax(z)", input_desc=desc, hint=FLOAT_HINT)
+        expect_finite(name, P, what="softmax(z)", input_desc=desc, hint=SOFTMAX_STABILITY_HINT)
+        sums = P.astype(float).sum(axis=-1)
+        rtol = tolerance(Z.dtype)
+        expect_close(name, P, ref.softmax(Z), what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z),
+                     rtol=rtol, atol=1e-7 if Z.dtype == np.float32 else 1e-9)
+        if not np.allclose(sums, 1.0, rtol=0, atol=10 * rtol):
+            fail(name, "the rows of softmax(z) do not sum to 1.", input=desc, got=f"row sums {format_array(sums)}")
+    shifted = cases[0] + rng.normal(0.0, 50.0, size=(cases[0].shape[0], 1))
+    got = call_student(name, func, shifted, names=("z",), stable=True, unstable_hint=SOFTMAX_STABILITY_HINT)
+    if not matches(got, ref.softmax(cases[0]), rtol=1e-6, atol=1e-9):
+        fail(name, "softmax(z + c) differs from softmax(z) for a constant c per row.",
+             input=describe(z=shifted), expected=format_array(ref.softmax(cases[0])), got=format_array(got))
+    shapes_text = ", ".join(str(s) for s in shapes)
+    return (f"shapes {shapes_text} and float32, rows sum to 1, shift invariance, "
+            "logits like [1000, 999, 0] without overflow.")
+
+
+# ---------------------------------------------------------------------------------------------
 # Derivatives
 # ---------------------------------------------------------------------------------------------
 
@@ -318,67 +382,3 @@ def check_leaky_relu_derivative(func, rng, hidden):
     check_elementwise("leaky_relu_derivative", func, rng, False, reference=ref.leaky_relu_derivative,
                  wrongs=_leaky_derivative_wrongs(0.01))
     return f"1 for z > 0 and alpha for z <= 0 with alpha = {alpha} and the default 0.01, " + summary
-
-
-# ---------------------------------------------------------------------------------------------
-# softmax
-# ---------------------------------------------------------------------------------------------
-
-SOFTMAX_STABILITY_HINT = (
-    "exp(1000) overflows, and in a row like [-1000, -999, -1001] every exp underflows to 0 (0 / 0 = nan). "
-    "Subtract each row's own maximum before np.exp (z - z.max(axis=-1, keepdims=True)): softmax does not "
-    "change, and the largest exponent of every row becomes exp(0) = 1.")
-SOFTMAX_KEEPDIMS_HINT = (
-    "the row sums have shape (m,) and do not broadcast against (m, k): sum with keepdims=True "
-    "(e.sum(axis=-1, keepdims=True)) so that they have shape (m, 1).")
-
-
-def _softmax_wrongs(Z):
-    Z = np.asarray(Z, dtype=float)
-    e = np.exp(Z - Z.max())
-    return [
-        (e / e.sum(axis=0, keepdims=True), "softmax normalises the columns (axis 0), not the rows.",
-         "each row is one example: normalise along the last axis, e.sum(axis=-1, keepdims=True)."),
-        (e / e.sum(), "softmax divides by the sum of the whole batch, not by each row's sum.",
-         "normalise each row: e.sum(axis=-1, keepdims=True)."),
-        (_sigmoid(Z), "softmax applied the sigmoid to each entry.",
-         "softmax(z)_k = exp(z_k) / sum_j exp(z_j) along each row."),
-        (Z / Z.sum(axis=-1, keepdims=True), "softmax divides the scores by their sum without np.exp.",
-         "exponentiate first: exp(z_k) / sum_j exp(z_j)."),
-    ]
-
-
-@exercise("softmax", notebook=NOTEBOOK)
-def check_softmax(func, rng, hidden):
-    name = "softmax"
-    m, k = distinct_sizes(rng, 2, 3, 9)
-    shapes = [(m, k)]
-    if hidden:
-        shapes += [(1, k), (2 * m + 13, k + 11)]
-    cases = [rng.normal(0.0, 3.0, size=shape) for shape in shapes]
-    cases.append(rng.normal(0.0, 3.0, size=(k, m)).astype(np.float32))
-    cases.append(np.array([[1000.0, 999.0, 0.0, -3.0], [-1000.0, -999.0, -1001.0, -1003.0], [0.0, 0.0, 0.0, 0.0]]))
-    if hidden:
-        cases.append(np.array([[1e4, -1e4, 1e4 - 1.0, 0.0], [3.0, 3.0, 3.0, 3.0]]))
-    for Z in cases:
-        desc = describe(z=Z)
-        got = call_student(name, func, Z, names=("z",), stable=True, input_desc=desc,
-                           unstable_hint=SOFTMAX_STABILITY_HINT, error_hint=SOFTMAX_KEEPDIMS_HINT)
-        P = as_array(name, got, what="softmax(z)", input_desc=desc)
-        expect_shape(name, P, Z.shape, what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z))
-        expect_float(name, P, what="softmax(z)", input_desc=desc, hint=FLOAT_HINT)
-        expect_finite(name, P, what="softmax(z)", input_desc=desc, hint=SOFTMAX_STABILITY_HINT)
-        sums = P.astype(float).sum(axis=-1)
-        rtol = tolerance(Z.dtype)
-        expect_close(name, P, ref.softmax(Z), what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z),
-                     rtol=rtol, atol=1e-7 if Z.dtype == np.float32 else 1e-9)
-        if not np.allclose(sums, 1.0, rtol=0, atol=10 * rtol):
-            fail(name, "the rows of softmax(z) do not sum to 1.", input=desc, got=f"row sums {format_array(sums)}")
-    shifted = cases[0] + rng.normal(0.0, 50.0, size=(cases[0].shape[0], 1))
-    got = call_student(name, func, shifted, names=("z",), stable=True, unstable_hint=SOFTMAX_STABILITY_HINT)
-    if not matches(got, ref.softmax(cases[0]), rtol=1e-6, atol=1e-9):
-        fail(name, "softmax(z + c) differs from softmax(z) for a constant c per row.",
-             input=describe(z=shifted), expected=format_array(ref.softmax(cases[0])), got=format_array(got))
-    shapes_text = ", ".join(str(s) for s in shapes)
-    return (f"shapes {shapes_text} and float32, rows sum to 1, shift invariance, "
-            "logits like [1000, 999, 0] without overflow.")
