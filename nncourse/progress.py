@@ -54,6 +54,8 @@ class ProgressBar:
             raise ValueError(f"desc must be a string; got {desc!r}.")
         self.total = int(total)
         self.closed = False
+        self._n = 0
+        self._postfix = ""
         self._display = None
         use_widget = _in_notebook_kernel() if widget is None else bool(widget)
         if use_widget and not disable:
@@ -73,18 +75,20 @@ class ProgressBar:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
             raise ValueError(f"n must be a non-negative integer (steps done); got {n!r}.")
         if postfix:
-            self._bar.set_postfix_str(format_postfix(postfix), refresh=False)
+            self._postfix = format_postfix(postfix)
+            self._bar.set_postfix_str(self._postfix, refresh=False)
+        self._n += int(n)
         self._bar.update(int(n))
 
     @property
     def n(self):
-        """Steps done so far."""
-        return self._bar.n
+        """Steps done so far (counted even when the bar is disabled)."""
+        return self._n
 
     @property
     def postfix(self):
         """The text after the bar, e.g. 'loss=0.231 accuracy=0.95' ('' before any)."""
-        return self._bar.postfix or ""
+        return self._postfix
 
     def text(self):
         """The bar as one line of text."""
