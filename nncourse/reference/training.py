@@ -67,31 +67,6 @@ def _check_targets(y, m, n_out, loss, name="y"):
     return y
 
 
-def _progress_bar(total):
-    """A bar over the epochs with .update(n=1, **shown) and .close(): nncourse.progress's, or
-    tqdm's while that module does not exist yet."""
-    try:
-        from nncourse.progress import progress_bar
-    except ModuleNotFoundError as error:
-        if error.name != "nncourse.progress":
-            raise
-        return _TqdmBar(total)
-    return progress_bar(total, desc="training")
-
-
-class _TqdmBar:
-    def __init__(self, total):
-        from tqdm.auto import tqdm
-        self._bar = tqdm(total=total, desc="training", unit="epoch")
-
-    def update(self, n=1, **shown):
-        self._bar.set_postfix({key: f"{value:.4g}" for key, value in shown.items()}, refresh=False)
-        self._bar.update(n)
-
-    def close(self):
-        self._bar.close()
-
-
 def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, batch_size=None,
           seed=0, *, optimizer="sgd", X_val=None, y_val=None, progress=False, callback=None):
     """Train a network by gradient descent; returns (params, history).
@@ -117,6 +92,8 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, "
                          f"got {len(activations)}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if batch_size is None:
         batch_size = len(X)
     y = _check_targets(y, len(X), sizes[-1], loss)
@@ -132,7 +109,10 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     params = [(W.astype(X.dtype), b.astype(X.dtype)) for W, b in init_params(sizes, seed)]
     rng = np.random.default_rng(seed)
     history = History()
-    bar = _progress_bar(epochs) if progress else None
+    bar = None
+    if progress:
+        from nncourse.progress import progress_bar  # here, not at the top: it imports IPython
+        bar = progress_bar(epochs, desc="training")
     try:
         for epoch in range(epochs):
             total_cost, n_correct = 0.0, 0
