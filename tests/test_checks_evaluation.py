@@ -1,0 +1,8 @@
+"""The checks of notebook 08 (evaluation) against the bank of wrong and right implementations."""
+from banks import evaluation
+from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - parametrizes the tests
+
+
+class TestEvaluationChecks(BankTests):
+    bank = evaluation
+    exercises = ("train_test_split", "standardize", "accuracy", "confusion_matrix")
