@@ -139,7 +139,12 @@ def prepare(hidden_paths: list[str], limits: Limits | None = None) -> Isolation:
     isolation.scratch_root = tempfile.mkdtemp(prefix="nncourse-grading-")
     os.chmod(isolation.scratch_root, 0o711)
     paths = set(hidden_paths) | set(course_checkout_paths())
-    isolation.hidden_paths = sorted(p for p in paths if os.path.exists(p))
+    import nncourse
+    needed = [isolation.scratch_root, sys.prefix, sys.base_prefix, os.path.dirname(nncourse.__file__)]
+
+    def covers_needed(path: str) -> bool:
+        return any(Path(n).resolve().is_relative_to(Path(path).resolve()) for n in needed)
+    isolation.hidden_paths = sorted(p for p in paths if os.path.exists(p) and not covers_needed(p))
     isolation.font_cache = _build_font_cache(isolation.scratch_root)
     if isolation.namespaces and isolation.uid is not None:
         isolation.reopened = _plan_reopened(isolation)
