@@ -59,8 +59,8 @@ def check_dense(func, rng, hidden):
         expect_float(name, Z, what="dense(X, W, b)", input_desc=desc)
         expect_close(name, Z, expected, what="dense(X, W, b)", input_desc=desc, hints=hints,
                      rtol=tolerance(X.dtype), atol=1e-5 if X.dtype == np.float32 else 1e-9)
-    sizes = ", ".join(f"(m, n_in, n_out) = {s}" for s in shapes)
-    return f"Z = X @ W + b for {sizes} and float32 input."
+    sizes = ", ".join(str(s) for s in shapes)
+    return f"Z = X @ W + b (m, n_out) for (m, n_in, n_out) = {sizes} and float32 input."
 
 
 # ---------------------------------------------------------------------------------------------
