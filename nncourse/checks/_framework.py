@@ -165,18 +165,19 @@ def tolerance(dtype) -> float:
 # Calling the student's function
 # ---------------------------------------------------------------------------------------------
 
-_NUMPY_DIR = os.path.dirname(np.__file__)
 _NNCOURSE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _STDLIB_DIR = os.path.dirname(os.__file__)
 
 
 def _is_student_frame(filename: str) -> bool:
+    """False for numpy, nncourse, the standard library and installed packages: not the student's code."""
+    if filename.startswith("<frozen"):
+        return False
     path = os.path.abspath(filename)
-    if path.startswith(_NUMPY_DIR) or path.startswith(_NNCOURSE_DIR + os.sep):
+    parts = path.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
         return False
-    if path.startswith(_STDLIB_DIR) and "site-packages" not in path:
-        return False
-    return not filename.startswith("<frozen")
+    return not (path.startswith(_NNCOURSE_DIR + os.sep) or path.startswith(_STDLIB_DIR + os.sep))
 
 
 def _student_line(error: BaseException) -> str | None:

@@ -21,11 +21,16 @@ TRUTH_TABLE_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 def _weighted_sum_wrongs(x, w):
     x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    if x.shape[:1] == (1,) and x.ndim == 2:
+        batch_total = ((x @ w).reshape(()), "weighted_sum returned a number for a batch of one example.",
+                       "a batch x of shape (1, n) gives shape (1,); do not np.squeeze or float() the result.")
+    else:
+        batch_total = ((x * w).sum(), "weighted_sum added the products of the whole batch into one number.",
+                       "each example (row of x) gets its own sum: sum over the last axis only, or x @ w.")
     return [
         (x * w, "weighted_sum multiplied x and w entry by entry but did not add the products up.",
          "add the products over the features: (x * w).sum(axis=-1), or simply x @ w."),
-        ((x * w).sum(), "weighted_sum added the products of the whole batch into one number.",
-         "each example (row of x) gets its own sum: sum over the last axis only, or x @ w."),
+        batch_total,
         (x.sum(axis=-1) * w.sum(), "weighted_sum multiplied the sum of x by the sum of w.",
          "multiply each x_i by its own w_i, then add: x1*w1 + ... + xn*wn."),
         (x.sum(axis=-1) + w.sum(), "weighted_sum added x and w instead of multiplying them.",

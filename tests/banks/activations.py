@@ -325,6 +325,22 @@ def leaky_derivative_loop(z, alpha=0.01):
     return _each(lambda v: 1.0 if v > 0 else alpha, z)
 
 
+
+def relu_two_axes(z):
+    """Loops over at most two axes: right for numbers, vectors and matrices only."""
+    z = np.asarray(z, dtype=float)
+    if z.ndim == 0:
+        return max(float(z), 0.0)
+    rows = z.reshape(1, -1) if z.ndim == 1 else z
+    out = np.array([[max(v, 0.0) for v in row] for row in rows])
+    return out.reshape(z.shape) if z.ndim == 1 else out.reshape(rows.shape[0], rows.shape[1])
+
+
+def softmax_squeezed(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return np.squeeze(e / e.sum(axis=-1, keepdims=True))
+
+
 WRONG = [
     ("sigmoid", sigmoid_naive, "overflowed in np.exp"),
     ("sigmoid", sigmoid_where_both_branches, "np.where evaluates both branches"),
@@ -364,7 +380,10 @@ WRONG = [
     ("leaky_relu_derivative", leaky_derivative_is_leaky, "returned leaky_relu(z)"),
 ]
 
-WRONG_HIDDEN = []
+WRONG_HIDDEN = [
+    ("relu", relu_two_axes, "the function raised"),
+    ("softmax", softmax_squeezed, "expected (1, "),
+]
 
 CORRECT = [
     ("sigmoid", sigmoid_stable),

@@ -210,6 +210,14 @@ def predict_loop(X, params, activations):
     return labels
 
 
+
+def predict_squeezed(X, params, activations):
+    A = np.squeeze(forward_indexed(X, params, activations)[0])
+    if A.ndim == 1 and params[-1][0].shape[1] == 1:
+        return (A >= 0.5).astype(int)
+    return A.argmax(axis=-1)
+
+
 WRONG = [
     ("forward", forward_caches_output, "not its input A_prev"),
     ("forward", forward_caches_swapped, "order is swapped"),
@@ -231,6 +239,7 @@ WRONG = [
 
 WRONG_HIDDEN = [
     ("forward", forward_partial_table, "raised KeyError: 'linear'"),
+    ("predict", predict_squeezed, "the labels has shape ()"),
 ]
 
 CORRECT = [

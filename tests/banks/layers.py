@@ -235,6 +235,11 @@ def xor_scaled():
     return [(np.array([[2.0, 3.0], [2.0, 3.0]]), np.array([-1.0, -4.5])), (np.array([[5.0], [-10.0]]), np.array([-1.0]))]
 
 
+
+def dense_squeezed(X, W, b):
+    return np.squeeze(X @ W + b)
+
+
 WRONG = [
     ("dense", dense_no_bias, "forgot the bias"),
     ("dense", dense_transposed, "transposed"),
@@ -265,7 +270,9 @@ WRONG = [
     ("xor_params", xor_flat, "4 layers"),
 ]
 
-WRONG_HIDDEN = []
+WRONG_HIDDEN = [
+    ("dense", dense_squeezed, "has shape ("),
+]
 
 CORRECT = [
     ("dense", dense_dot),

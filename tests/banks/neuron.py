@@ -187,6 +187,12 @@ def or_scaled():
     return np.array([2.0, 2.0]), np.float64(-1.0)
 
 
+
+def ws_squeezed(x, w):
+    """np.squeeze turns the (1,) result of a one-example batch into a number."""
+    return np.squeeze(np.asarray(x) @ w)
+
+
 WRONG = [
     ("weighted_sum", ws_elementwise, "did not add the products up"),
     ("weighted_sum", ws_total, "whole batch"),
@@ -213,7 +219,9 @@ WRONG = [
     ("or_neuron", or_too_low, "it computes always 0"),
 ]
 
-WRONG_HIDDEN = []
+WRONG_HIDDEN = [
+    ("weighted_sum", ws_squeezed, "a batch of one example"),
+]
 
 CORRECT = [
     ("weighted_sum", ws_loop),
