@@ -1,0 +1,155 @@
+"""nbgrader end to end on the real notebooks, in a temporary course folder laid out like the repository.
+
+The course folder holds a copy of nbgrader_config.py and solutions/; the real `nbgrader` commands
+(generate_assignment, autograde, generate_feedback, export) run in it as an instructor would run
+them from the repository root. Submitted students:
+
+- `solved`: every student notebook with the solution bodies typed in: full marks;
+- `untouched`: the student notebooks as released: 0 everywhere;
+- `one_wrong`: solved, except that the last exercise of each notebook returns None: loses exactly
+  that exercise's points (the last exercise, so no other exercise builds on it);
+- `tidy`: only notebook 01, solved, with a graded cell deleted and a hostile numpy.py beside it:
+  the cell is restored and the .py file ignored, so notebook 01 still scores full marks.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent          # nbgrader and alembic live beside this interpreter
+ASSIGNMENT = "."                           # nbgrader_config.py: the course is one assignment, id "."
+SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))
+SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION[ \t]*$", re.DOTALL | re.MULTILINE)
+
+
+def nbgrader(course: Path, *args: str) -> str:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def points(path: Path) -> dict[str, float]:
+    """{grade_id: points} of the graded cells of a notebook, in notebook order."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+            for c in nbformat.read(path, as_version=4).cells if nbgrader_meta(c).get("grade")}
+
+
+def last_exercise(path: Path) -> str:
+    """The notebook's last graded exercise (optional, ungraded exercises are skipped)."""
+    return list(points(path))[-1].removeprefix("check_")
+
+
+def solve(student: nbformat.NotebookNode, solution: nbformat.NotebookNode, wrong: str | None = None):
+    """The student notebook with every solution cell typed in; exercise `wrong` returns None instead."""
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in solution.cells if nbgrader_meta(c).get("solution")}
+    nb = nbformat.from_dict(student)
+    for cell in nb.cells:
+        name = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution"):
+            body = r"\1return None  # a wrong answer" if name == wrong else r"\g<0>"
+            cell.source = SOLUTION_REGION.sub(body, answers[name])
+            assert (name == wrong) == ("return None  # a wrong answer" in cell.source)
+    return nb
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """A graded course folder: released, four students submitted, autograded, feedback, export."""
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    (course / "solutions").mkdir()
+    for path in SOLUTION_PATHS:
+        shutil.copy(path, course / "solutions")
+    nbgrader(course, "generate_assignment", "--force")
+
+    released = {p.name: nbformat.read(course / "notebooks" / p.name, as_version=4) for p in SOLUTION_PATHS}
+    solutions = {p.name: nbformat.read(p, as_version=4) for p in SOLUTION_PATHS}
+    for student in ("solved", "untouched", "one_wrong", "tidy"):
+        (course / "submitted" / student).mkdir(parents=True)
+    for name, student_nb in released.items():
+        nbformat.write(solve(student_nb, solutions[name]), course / "submitted" / "solved" / name)
+        nbformat.write(student_nb, course / "submitted" / "untouched" / name)
+        wrong = last_exercise(ROOT / "solutions" / name)
+        nbformat.write(solve(student_nb, solutions[name], wrong=wrong), course / "submitted" / "one_wrong" / name)
+
+    first = SOLUTION_PATHS[0].name
+    tidy = solve(released[first], solutions[first])
+    del tidy.cells[next(i for i, c in enumerate(tidy.cells) if nbgrader_meta(c).get("grade"))]
+    nbformat.write(tidy, course / "submitted" / "tidy" / first)
+    (course / "submitted" / "tidy" / "numpy.py").write_text("raise ImportError('a student file shadowed numpy')\n")
+
+    nbgrader(course, "autograde", "--force")
+    nbgrader(course, "generate_feedback", "--force")
+    nbgrader(course, "export")
+    return course
+
+
+def scores(course: Path, student: str) -> dict[str, dict[str, float]]:
+    """{notebook: {grade_id: score}} from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    result = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for path in SOLUTION_PATHS:
+            submission = gradebook.find_submission_notebook(path.stem, ASSIGNMENT, student)
+            result[path.stem] = {grade.name: float(grade.score) for grade in submission.grades}
+    return result
+
+
+def test_solved_notebooks_score_full_marks(course):
+    got = scores(course, "solved")
+    for path in SOLUTION_PATHS:
+        assert got[path.stem] == points(path), f"{path.stem}: lost points with correct solutions"
+
+
+def test_untouched_student_notebooks_score_zero(course):
+    got = scores(course, "untouched")
+    for path in SOLUTION_PATHS:
+        assert set(got[path.stem]) == set(points(path))
+        assert all(score == 0 for score in got[path.stem].values()), f"{path.stem}: {got[path.stem]}"
+
+
+def test_one_wrong_exercise_loses_exactly_its_own_points(course):
+    got = scores(course, "one_wrong")
+    for path in SOLUTION_PATHS:
+        wrong = f"check_{last_exercise(path)}"
+        expected = dict(points(path), **{wrong: 0.0})
+        assert got[path.stem] == expected, f"{path.stem}: only {wrong} should score 0"
+
+
+def test_deleted_graded_cell_is_restored_and_student_python_files_are_ignored(course):
+    first = SOLUTION_PATHS[0]
+    submitted = nbformat.read(course / "submitted" / "tidy" / first.name, as_version=4)
+    assert len([c for c in submitted.cells if nbgrader_meta(c).get("grade")]) == len(points(first)) - 1
+    assert not (course / "autograded" / "tidy" / "numpy.py").exists()
+    assert scores(course, "tidy")[first.stem] == points(first)
+
+
+def test_feedback_and_export_cover_every_student(course):
+    for student in ("solved", "untouched", "one_wrong"):
+        for path in SOLUTION_PATHS:
+            assert (course / "feedback" / student / f"{path.stem}.html").exists()
+    with open(course / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    total = sum(sum(points(p).values()) for p in SOLUTION_PATHS)
+    wrong_points = sum(points(p)[f"check_{last_exercise(p)}"] for p in SOLUTION_PATHS)
+    assert float(rows["solved"]["raw_score"]) == float(rows["solved"]["max_score"]) == total
+    assert float(rows["untouched"]["raw_score"]) == 0
+    assert float(rows["one_wrong"]["raw_score"]) == total - wrong_points
