@@ -28,8 +28,8 @@ lines):
   message, and file:line plus source line of the innermost frame of student code), an argument
   modified in place (named with `names`, e.g. "params[1][0]"). With `stable=True` the call runs
   under `np.errstate(over/invalid/divide="raise")` with RuntimeWarnings as errors, and an
-  overflow is reported as "<input_desc> overflowed in np.exp" with `unstable_hint`; otherwise
-  RuntimeWarnings are silenced (nbgrader scores a cell 0 on any stderr output). `error_hint`
+  overflow is reported as "the function overflowed in np.exp" with `unstable_hint`; otherwise
+  warnings are silenced (nbgrader scores a cell 0 on any stderr output). `error_hint`
   replaces the default hint for a ValueError about shapes (broadcast/matmul).
 - `as_array(exercise, got, *, what, input_desc=None, allow_list=False)`: the result as an
   ndarray; a list or tuple where an array is due fails with the "returned a list" hint.
@@ -117,9 +117,10 @@ def format_array(a, max_items: int = 6) -> str:
         kind = type(a).__name__
         return f"{kind} of {len(a)}: [" + ", ".join(format_array(x, max_items) for x in a[:4]) + (
             ", ...]" if len(a) > 4 else "]")
-    if isinstance(a, (bool, int, float, np.number, np.bool_)) and not isinstance(a, np.ndarray):
-        return f"{type(a).__name__} {a!r}" if not isinstance(a, (float, np.floating)) else (
-            f"{type(a).__name__} {_format_number(a)}")
+    if isinstance(a, (float, np.floating)):
+        return f"{type(a).__name__} {_format_number(a)}"
+    if isinstance(a, (bool, int, np.integer, np.bool_)):
+        return f"{type(a).__name__} {a!r}"
     try:
         arr = np.asarray(a)
     except Exception:  # noqa: BLE001 - anything unprintable is shown by its type
@@ -197,11 +198,6 @@ _PROBLEM_WORDS = {"overflow": "overflowed", "invalid value": "produced an invali
                   "divide by zero": "divided by zero", "underflow": "underflowed"}
 
 
-def _snapshot(value):
-    """Deep copy for comparison after the call; generators and callables are not compared."""
-    return copy.deepcopy(value)
-
-
 def _first_difference(before, after, path: str) -> str | None:
     """The path of the first place where `after` differs from `before`, or None."""
     if isinstance(before, np.random.Generator) or callable(before):
@@ -251,20 +247,20 @@ def call_student(exercise: str, func, *args, names=None, stable: bool = False, i
              hint=f"pass the function itself: check({exercise!r}, {exercise}), without calling it.")
     names = list(names or [])
     names += [f"argument {i + 1}" for i in range(len(names), len(args))]
-    before_args = [_snapshot(a) for a in args]
-    before_kwargs = {key: _snapshot(v) for key, v in kwargs.items()}
-    call_args = [_snapshot(a) for a in args]
-    call_kwargs = {key: _snapshot(v) for key, v in kwargs.items()}
+    # The student gets copies (the caller's arrays stay intact whatever happens) and the copies
+    # are compared after the call with a second, untouched set of copies.
+    before_args, before_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
+    call_args, call_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     if not input_desc:
         input_desc = describe(**dict(zip(names, args)), **kwargs)
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbgrader scores a cell 0 on any stderr output
             if stable:
                 warnings.simplefilter("error", RuntimeWarning)
                 with np.errstate(over="raise", invalid="raise", divide="raise"):
                     result = func(*call_args, **call_kwargs)
             else:
-                warnings.simplefilter("ignore", RuntimeWarning)
                 with np.errstate(all="ignore"):
                     result = func(*call_args, **call_kwargs)
     except NotImplementedError:
