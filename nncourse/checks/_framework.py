@@ -12,7 +12,9 @@ other (each failure is one sentence), and returns the short summary printed on s
         return "values and shape match the reference."
 
 `check(name, func, seed=0, hidden=False)` (in `nncourse.checks`) looks the check up, seeds the
-generator from `(seed, name)`, runs it and prints "<name>: passed: <summary>".
+generator from `(seed, name)`, runs it with every warning of the check's own computations silenced
+(the known-wrong variants may overflow) and prints "<name>: passed: <summary>". A check uses only
+what `func` returns and passes it only picklable values: the grader runs `func` in another process.
 
 Helpers for writing checks (all raise `CheckFailure` with a message in the course's form
 "<exercise>: <fact>" followed by indented "input:", "expected:", "got:", "line:" and "Hint:"
@@ -23,8 +25,8 @@ lines):
 - `fail(exercise, fact, *, input=None, expected=None, got=None, hint=None, line=None)`: raise a
   failure (`CheckFailure`, an AssertionError with attributes `exercise`, `fact`, `hint`).
 - `call_student(exercise, func, *args, names=None, stable=False, input_desc=None,
-  unstable_hint=None, error_hint=None, **kwargs)`: deep-copies the arguments, calls `func`, and turns what can go
-  wrong into failures: `NotImplementedError` ("not implemented yet"), any other exception (type,
+  unstable_hint=None, error_hint=None, **kwargs)`: deep-copies the arguments, calls `func`, and
+  turns what can go wrong into failures: `NotImplementedError` ("not implemented yet"), any other exception (type,
   message, and file:line plus source line of the innermost frame of student code), an argument
   modified in place (named with `names`, e.g. "params[1][0]"). With `stable=True` the call runs
   under `np.errstate(over/invalid/divide="raise")` with RuntimeWarnings as errors, and an
@@ -38,10 +40,11 @@ lines):
 - `expect_float(exercise, got, *, what, input_desc=None, hint=None)`: floating dtype.
 - `expect_finite(exercise, got, *, what, input_desc=None, hint=None)`: no nan or inf.
 - `expect_close(exercise, got, expected, *, what, input_desc=None, hints=(), ratios=None,
-  rtol=1e-6, atol=1e-9)`: checks known mistakes first (`hints` is a list of
-  `(wrong_value, hint)` or `(wrong_value, fact, hint)`: when `got` matches `wrong_value` the
-  failure names that mistake), then the shape, then the values. `ratios` maps a factor k to a
-  hint: when `got == k * expected` the fact reads "... is exactly k times too large".
+  rtol=1e-6, atol=1e-9)`: returns when `got` is close to `expected`; otherwise names a known
+  mistake (`hints` is a list of `(wrong_value, hint)` or `(wrong_value, fact, hint)`; a mistake
+  whose value equals the right answer on these inputs is never named), then checks the shape,
+  then the values. `ratios` maps a factor k to a hint: when `got == k * expected` the fact reads
+  "... is exactly k times too large" (k = m: a missing 1/m; k = 1/m: a doubled one).
 - `constant_ratio(got, expected)`: k when `got` is a constant multiple of `expected`, else None.
 - `matches(got, wrong)`: `got` equals the known-wrong value (same shape, allclose); None-safe.
 - `numerical_derivative(f, z, eps=1e-6)`: centred differences of an elementwise `f` at `z`.

@@ -26,7 +26,7 @@ def test_input(rng, shape, scale=2.5, zeros=2):
 
 
 def check_elementwise(name, func, rng, hidden, *, reference, wrongs=lambda Z: (), stable=False,
-                 unstable_hint=None, extremes=None, extreme_range=None, properties=None, **kwargs):
+                      unstable_hint=None, extremes=None, extreme_range=None, properties=None, **kwargs):
     """The checks every elementwise activation (or derivative) shares; returns the pass summary.
 
     reference(Z, **kwargs): the expected values.   wrongs(Z): [(wrong_value, hint)] known mistakes.
@@ -120,8 +120,8 @@ def _sigmoid_properties(call, Z, A):
 def check_sigmoid(func, rng, hidden):
     extremes = [-1e4, -1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0, 1e4]
     summary = check_elementwise("sigmoid", func, rng, hidden, reference=ref.sigmoid, wrongs=_sigmoid_wrongs,
-                           stable=True, unstable_hint=SIGMOID_STABILITY_HINT, extremes=extremes,
-                           extreme_range=(0.0, 1.0), properties=_sigmoid_properties)
+                                stable=True, unstable_hint=SIGMOID_STABILITY_HINT, extremes=extremes,
+                                extreme_range=(0.0, 1.0), properties=_sigmoid_properties)
     return "range (0, 1), sigmoid(-z) = 1 - sigmoid(z), " + summary
 
 
@@ -157,8 +157,8 @@ def _odd_property(name):
 @exercise("tanh", notebook=NOTEBOOK)
 def check_tanh(func, rng, hidden):
     summary = check_elementwise("tanh", func, rng, hidden, reference=ref.tanh, wrongs=_tanh_wrongs,
-                           extremes=[-300.0, -30.0, -1.0, 0.0, 1.0, 30.0, 300.0], extreme_range=(-1.0, 1.0),
-                           properties=_odd_property("tanh"))
+                                extremes=[-300.0, -30.0, -1.0, 0.0, 1.0, 30.0, 300.0], extreme_range=(-1.0, 1.0),
+                                properties=_odd_property("tanh"))
     return "range (-1, 1), tanh(-z) = -tanh(z), " + summary
 
 
@@ -182,7 +182,7 @@ def _nonnegative(call, Z, A):
 @exercise("relu", notebook=NOTEBOOK)
 def check_relu(func, rng, hidden):
     summary = check_elementwise("relu", func, rng, hidden, reference=ref.relu, wrongs=_relu_wrongs,
-                           extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], properties=_nonnegative)
+                                extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], properties=_nonnegative)
     return "0 for z <= 0, z for z > 0, " + summary
 
 
@@ -214,10 +214,8 @@ def _alpha(rng):
 def check_leaky_relu(func, rng, hidden):
     alpha = _alpha(rng)
     summary = check_elementwise("leaky_relu", func, rng, hidden, reference=ref.leaky_relu,
-                           wrongs=_leaky_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], alpha=alpha)
-    default = check_elementwise("leaky_relu", func, rng, False, reference=ref.leaky_relu,
-                           wrongs=_leaky_wrongs(0.01))
-    del default
+                                wrongs=_leaky_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4], alpha=alpha)
+    check_elementwise("leaky_relu", func, rng, False, reference=ref.leaky_relu, wrongs=_leaky_wrongs(0.01))
     return f"alpha = {alpha} and the default 0.01, " + summary
 
 
@@ -305,8 +303,8 @@ def _sigmoid_derivative_wrongs(Z):
 @exercise("sigmoid_derivative", notebook=NOTEBOOK)
 def check_sigmoid_derivative(func, rng, hidden):
     summary = check_elementwise("sigmoid_derivative", func, rng, hidden, reference=ref.sigmoid_derivative,
-                           wrongs=_sigmoid_derivative_wrongs,
-                           extremes=[-100.0, -30.0, 0.0, 30.0, 100.0], extreme_range=(0.0, 0.25))
+                                wrongs=_sigmoid_derivative_wrongs,
+                                extremes=[-100.0, -30.0, 0.0, 30.0, 100.0], extreme_range=(0.0, 0.25))
     return "s (1 - s) at z, " + summary
 
 
@@ -326,8 +324,8 @@ def _tanh_derivative_wrongs(Z):
 @exercise("tanh_derivative", notebook=NOTEBOOK)
 def check_tanh_derivative(func, rng, hidden):
     summary = check_elementwise("tanh_derivative", func, rng, hidden, reference=ref.tanh_derivative,
-                           wrongs=_tanh_derivative_wrongs,
-                           extremes=[-300.0, -30.0, 0.0, 30.0, 300.0], extreme_range=(0.0, 1.0))
+                                wrongs=_tanh_derivative_wrongs,
+                                extremes=[-300.0, -30.0, 0.0, 30.0, 300.0], extreme_range=(0.0, 1.0))
     return "1 - tanh(z)² at z, " + summary
 
 
@@ -348,7 +346,7 @@ def _relu_derivative_wrongs(Z):
 @exercise("relu_derivative", notebook=NOTEBOOK)
 def check_relu_derivative(func, rng, hidden):
     summary = check_elementwise("relu_derivative", func, rng, hidden, reference=ref.relu_derivative,
-                           wrongs=_relu_derivative_wrongs, extremes=[-1e4, -1.0, 0.0, 1.0, 1e4])
+                                wrongs=_relu_derivative_wrongs, extremes=[-1e4, -1.0, 0.0, 1.0, 1e4])
     return "1 for z > 0, 0 for z <= 0 (including z = 0), " + summary
 
 
@@ -377,8 +375,8 @@ def _leaky_derivative_wrongs(alpha):
 def check_leaky_relu_derivative(func, rng, hidden):
     alpha = _alpha(rng)
     summary = check_elementwise("leaky_relu_derivative", func, rng, hidden, reference=ref.leaky_relu_derivative,
-                           wrongs=_leaky_derivative_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4],
-                           alpha=alpha)
+                                wrongs=_leaky_derivative_wrongs(alpha), extremes=[-1e4, -1.0, 0.0, 1.0, 1e4],
+                                alpha=alpha)
     check_elementwise("leaky_relu_derivative", func, rng, False, reference=ref.leaky_relu_derivative,
-                 wrongs=_leaky_derivative_wrongs(0.01))
+                      wrongs=_leaky_derivative_wrongs(0.01))
     return f"1 for z > 0 and alpha for z <= 0 with alpha = {alpha} and the default 0.01, " + summary
