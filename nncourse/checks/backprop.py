@@ -182,8 +182,11 @@ def _network(rng, m, sizes, output="sigmoid"):
     """Params with non-zero biases, a self-consistent forward pass, and a dZ_L: the backward inputs."""
     params = [(rng.normal(0.0, 1.0, size=(n_in, n_out)) / np.sqrt(n_in), rng.normal(0.0, 0.3, size=n_out))
               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    hidden = list(rng.permutation(HIDDEN_ACTIVATIONS))
-    activations = [str(hidden[l % len(hidden)]) for l in range(len(sizes) - 2)] + [output]
+    # Distinct hidden activations, the first a sigmoid or tanh: for relu g'(A) = g'(Z), which would hide
+    # a derivative taken at A.
+    smooth = [str(rng.choice(["sigmoid", "tanh"]))]
+    hidden = smooth + [str(a) for a in rng.permutation(HIDDEN_ACTIVATIONS) if a != smooth[0]]
+    activations = [hidden[l % len(hidden)] for l in range(len(sizes) - 2)] + [output]
     X = rng.normal(0.0, 1.0, size=(m, sizes[0]))
     _, caches = reference_forward(X, params, activations)
     dZ_L = rng.normal(0.0, 1.0, size=(m, sizes[-1])) / m

@@ -102,10 +102,10 @@ def check_train_test_split(func, rng, hidden):
         if sorted(train_rows + test_rows) != list(range(m)):
             fail(name, f"together the two sets hold {len(train_rows) + len(test_rows)} rows, expected all {m}.",
                  input=desc, hint="every row goes to exactly one of the two sets.")
-        if m >= 5 and (train_rows + test_rows == list(range(m)) or test_rows + train_rows == list(range(m))):
+        if m >= 8 and (train_rows + test_rows == list(range(m)) or test_rows + train_rows == list(range(m))):
             fail(name, "the rows keep their original order: the data were not shuffled.", input=desc,
                  hint="shuffle before splitting: order = np.random.default_rng(seed).permutation(m).")
-        if m >= 5 and kwargs:
+        if m >= 8 and kwargs:
             again = _split(name, func, X, y, desc + " (called a second time)", **kwargs)
             if not (np.array_equal(again[1], X_test) and np.array_equal(again[0], X_train)):
                 fail(name, "the same seed gave a different split.", input=desc, hint=SEED_HINT)

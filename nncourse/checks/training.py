@@ -183,7 +183,7 @@ def check_minibatches(func, rng, hidden):
     name = "minibatches"
     n, batch_size = distinct_sizes(rng, 2, 2, 7)
     m = 4 * batch_size + int(rng.integers(1, batch_size))        # the last batch is smaller
-    cases = [(m, n, batch_size), (3 * batch_size, n, batch_size)]
+    cases = [(m, n, batch_size), (5 * batch_size, n, batch_size)]     # m >= 10: a shuffle cannot look unshuffled
     if hidden:
         cases += [(1, n, 4), (7, n, 1), (5, n, 5), (6, n, 10), (50, n + 1, 8)]
     seed = int(rng.integers(1000))
@@ -191,8 +191,8 @@ def check_minibatches(func, rng, hidden):
         X, y = _batch_data(rng, m_case, n_case)
         desc = describe(X=X, y=y) + f", batch_size {bs}, rng np.random.default_rng({seed})"
         order = _order(name, func, X, y, bs, seed, desc)
-        if m_case < 5:
-            continue
+        if m_case < 10:
+            continue     # with few examples a fair shuffle keeps the order too often to demand otherwise
         if order == list(range(m_case)):
             fail(name, "the batches come in the original order: they are not shuffled.", input=desc,
                  hint="shuffle the order with rng first: order = rng.permutation(m).")

@@ -71,6 +71,20 @@ class BankTests:
         assert message.startswith(f"{name}: ")
         assert hint in message
 
+    @pytest.mark.slow
+    def test_check_accepts_correct_implementations_for_many_seeds(self, name):
+        for _, func in [entry for entry in self.bank.CORRECT if entry[0] == name]:
+            for seed in range(40):
+                check(name, func, seed=seed, hidden=seed % 2 == 1)
+
+    @pytest.mark.slow
+    def test_check_rejects_wrong_implementations_for_many_seeds(self, name):
+        for _, func, hint in [entry for entry in self.bank.WRONG if entry[0] == name]:
+            for seed in range(20):
+                with pytest.raises(CheckFailure) as failure:
+                    check(name, func, seed=seed, hidden=seed % 2 == 1)
+                assert hint in str(failure.value), (func.__name__, seed)
+
     def test_stub_is_reported_as_not_implemented(self, name):
         with pytest.raises(CheckFailure, match="not implemented yet"):
             check(name, _raise_not_implemented)

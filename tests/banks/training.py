@@ -69,6 +69,12 @@ def gd_copies(params, grads, learning_rate):
     return new_params
 
 
+def gd_tuples(params, grads, learning_rate):
+    """A tuple of tuples instead of a list: unpacks the same way."""
+    return tuple((np.dot(1.0, W) - learning_rate * dW, b - learning_rate * db)
+                 for (W, b), (dW, db) in zip(params, grads))
+
+
 # ---------------------------------------------------------------------------------------------
 # minibatches
 # ---------------------------------------------------------------------------------------------
@@ -147,6 +153,12 @@ def mb_shuffled_copies(X, y, batch_size, rng):
     while start < len(X):
         yield X_shuffled[start:start + batch_size], y_shuffled[start:start + batch_size]
         start += batch_size
+
+
+def mb_choice_lists(X, y, batch_size, rng):
+    """rng.choice without replacement, batches as lists [X_batch, y_batch]."""
+    order = rng.choice(len(X), size=len(X), replace=False)
+    return [[X[order[i:i + batch_size]], y[order[i:i + batch_size]]] for i in range(0, len(X), batch_size)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,9 +376,11 @@ WRONG_HIDDEN = []
 CORRECT = [
     ("gd_update", gd_loop_lists),
     ("gd_update", gd_copies),
+    ("gd_update", gd_tuples),
     ("minibatches", mb_list_shuffle),
     ("minibatches", mb_take),
     ("minibatches", mb_shuffled_copies),
+    ("minibatches", mb_choice_lists),
     ("train", train_reference_style),
     ("train", train_own_init_cost_after_epoch),
     ("train", train_seeded_global_unweighted),
