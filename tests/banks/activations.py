@@ -43,6 +43,14 @@ def sigmoid_is_tanh(z):
     return np.tanh(z)
 
 
+def sigmoid_clipped_narrow(z):
+    return 1 / (1 + np.exp(-np.clip(z, -10, 10)))
+
+
+def sigmoid_logaddexp(z):
+    return np.exp(-np.logaddexp(0, -np.asarray(z)))
+
+
 def sigmoid_stable(z):
     z = np.asarray(z)
     e = np.exp(-np.abs(z))
@@ -127,6 +135,10 @@ def relu_mask(z):
 
 def relu_halves(z):
     return (np.abs(z) + z) / 2
+
+
+def relu_clip_method(z):
+    return np.asarray(z).clip(min=0)
 
 
 def relu_loop(z):
@@ -347,6 +359,7 @@ WRONG = [
     ("sigmoid", sigmoid_math_naive, "overflowed"),
     ("sigmoid", sigmoid_wrong_sign, "the exponent is minus z"),
     ("sigmoid", sigmoid_is_tanh, "equals tanh(z)"),
+    ("sigmoid", sigmoid_clipped_narrow, "clipped to [-10, 10]"),
     ("tanh", tanh_half, "tanh(z / 2)"),
     ("tanh", tanh_is_sigmoid, "equals sigmoid(z)"),
     ("tanh", tanh_sinh, "sinh"),
@@ -390,12 +403,14 @@ CORRECT = [
     ("sigmoid", sigmoid_via_tanh),
     ("sigmoid", sigmoid_clipped),
     ("sigmoid", sigmoid_loop),
+    ("sigmoid", sigmoid_logaddexp),
     ("tanh", tanh_formula),
     ("tanh", tanh_from_sigmoid),
     ("tanh", tanh_loop),
     ("relu", relu_mask),
     ("relu", relu_halves),
     ("relu", relu_loop),
+    ("relu", relu_clip_method),
     ("relu", relu_where),
     ("leaky_relu", leaky_maximum),
     ("leaky_relu", leaky_loop),

@@ -145,6 +145,11 @@ def init_xavier_uniform(layer_sizes, seed=0):
     return params
 
 
+def init_generator_per_layer(layer_sizes, seed=0):
+    return [(np.random.default_rng(seed + l).normal(0.0, 1 / np.sqrt(n_in), (n_in, n_out)), np.zeros(n_out))
+            for l, (n_in, n_out) in enumerate(_pairs(layer_sizes))]
+
+
 def init_legacy_seed(layer_sizes, seed=0):
     np.random.seed(seed)
     return [(np.random.randn(n_in, n_out) * np.sqrt(1 / n_in), np.zeros(n_out)) for n_in, n_out in _pairs(layer_sizes)]
@@ -282,6 +287,7 @@ CORRECT = [
     ("init_params", init_he),
     ("init_params", init_xavier_uniform),
     ("init_params", init_legacy_seed),
+    ("init_params", init_generator_per_layer),
     ("init_params", init_lists_float32),
     ("count_params", count_loop),
     ("count_params", count_numpy),
