@@ -98,21 +98,21 @@ class NeuronPlayground(_Playground):
             return widgets.FloatSlider(value=float(value), min=-2.0, max=2.0, step=0.1,
                                        description=name, readout_format=".1f",
                                        continuous_update=True,
-                                       layout=widgets.Layout(width="300px"))
+                                       layout=widgets.Layout(width="290px"))
 
         self.w1 = slider("w1", w[0])
         self.w2 = slider("w2", w[1])
         self.b = slider("b", b)
         self.activation = widgets.Dropdown(options=["step", "sigmoid"], value=activation,
                                            description="activation",
-                                           layout=widgets.Layout(width="300px"))
+                                           layout=widgets.Layout(width="290px"))
         self.gate = widgets.Dropdown(options=_GATE_OPTIONS, value=gate.lower(),
-                                     description="gate", layout=widgets.Layout(width="300px"))
+                                     description="gate", layout=widgets.Layout(width="290px"))
         self.truth_table = widgets.HTML()
         self.truth_table.add_class(TRUTH_TABLE_CLASS)
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="560px"))
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="600px"))
         controls = widgets.VBox([self.gate, self.activation, self.w1, self.w2, self.b,
-                                 self.truth_table], layout=widgets.Layout(width="330px"))
+                                 self.truth_table], layout=widgets.Layout(width="300px"))
         self.widget = widgets.HBox([controls, self.figure])
         for control in (self.w1, self.w2, self.b, self.activation, self.gate):
             control.observe(self._changed, names="value")
@@ -286,7 +286,7 @@ class NetworkPlayground(_Playground):
         return self.params, self.history
 
     def static_png(self):
-        return self.figure.value
+        return bytes(self.figure.value)
 
     def describe(self):
         state = f"trained {len(self.history)} epochs" if self.history else "not trained"

@@ -472,6 +472,11 @@ def logic_gate_outputs(w, b, gate="and", activation="step"):
     return X, target, output, computes
 
 
+def _signed(value):
+    """'+ 1.5' or '− 0.5': a number written after a plus or minus sign."""
+    return f"{'−' if value < 0 else '+'} {abs(value):.2g}"
+
+
 @_course_style
 def plot_logic_gate(w, b, gate="and", activation="step", ax=None):
     """The four inputs of a two-input gate, coloured by the gate's truth, with the neuron's
@@ -483,9 +488,9 @@ def plot_logic_gate(w, b, gate="and", activation="step", ax=None):
     X, target, output, computes = logic_gate_outputs(w, b, gate, activation)
     w = np.asarray(w, dtype=float)
     b = float(b)
-    fig, ax = _figure_and_axes(ax, (5.6, 3.8))
+    fig, ax = _figure_and_axes(ax, (6.0, 3.8))
     lim = (-0.5, 1.5)
-    grid = np.linspace(*lim, 301)
+    grid = np.linspace(*lim, 101)  # Z is linear, so even a coarse grid draws its contours exactly
     G1, G2 = np.meshgrid(grid, grid)
     Z = w[0] * G1 + w[1] * G2 + b
     if activation == "sigmoid":
@@ -497,7 +502,7 @@ def plot_logic_gate(w, b, gate="and", activation="step", ax=None):
     if np.any(w != 0):
         ax.contour(G1, G2, Z, levels=[0], colors="#222222", linewidths=2, zorder=1)
     ax.plot([], [], color="#222222", lw=2,
-            label=f"${w[0]:.2g}\\,x_1 {w[1]:+.2g}\\,x_2 {b:+.2g} = 0$")
+            label=f"{w[0]:.2g}·x₁ {_signed(w[1])}·x₂ {_signed(b)} = 0")
 
     for value, name in ((0, "target 0"), (1, "target 1")):
         mask = target == value
@@ -512,8 +517,8 @@ def plot_logic_gate(w, b, gate="and", activation="step", ax=None):
     ax.set_aspect("equal")
     ax.set_xticks([0, 1])
     ax.set_yticks([0, 1])
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, markerscale=0.6)
     shading = ("shaded: orange where the\nneuron outputs 1, blue 0" if activation == "step" else
                "shaded: the neuron's output,\nblue 0, white 0.5, orange 1")
@@ -616,8 +621,8 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, title=None, resolution=200
     fig, ax = _figure_and_axes(ax, (5.6, 4.6))
     acc = _draw_boundary(ax, predict_fn, X, y, resolution)
     ax.set_title(f"{title or 'Decision boundary'} (accuracy {acc:.0%})")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
     return fig
 
 
@@ -747,8 +752,8 @@ def plot_training_state(predict_fn, X, y, history, epoch=None, title=None, resol
     acc = _draw_boundary(boundary_ax, predict_fn, X, y, resolution, point_size=14)
     epoch = len(history) if epoch is None else epoch
     boundary_ax.set_title(f"epoch {epoch}: accuracy {acc:.0%}")
-    boundary_ax.set_xlabel("$x_1$")
-    boundary_ax.set_ylabel("$x_2$")
+    boundary_ax.set_xlabel("x₁")
+    boundary_ax.set_ylabel("x₂")
     if len(history):
         plot_history(history, ax=loss_ax)
     else:
