@@ -30,7 +30,24 @@ JS_PROMPTS = f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} .jp-Cell
 
 JS_RUNNING = f"""() => ({JS_PROMPTS})().some(prompt => prompt.includes('*'))"""
 
-JS_FINISHED = f"""() => !({JS_RUNNING})() && ({JS_KERNEL_IDLE})()"""
+QUIET_MS = 3_000  # ms: idle with nothing queued for this long, though some cells never ran
+
+# Every non-empty code cell, in notebook order: has it an execution number?
+JS_NUMBERED = f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} .jp-Cell.jp-CodeCell'))
+    .filter(cell => (cell.querySelector('.cm-content') || {{textContent: ''}}).textContent.trim())
+    .map(cell => /\\[\\d+\\]/.test(cell.querySelector('.jp-InputPrompt').textContent))"""
+
+# Run All has finished when the kernel is idle, no cell is queued or running, and either every
+# non-empty code cell has its number or this state has lasted QUIET_MS (some cells never ran:
+# the report says which). JupyterLab can show "idle, nothing queued" for a moment between two
+# cells after a failing cell tagged raises-exception, so the first condition alone is not enough.
+JS_FINISHED = f"""() => {{
+    const quiet = !({JS_RUNNING})() && ({JS_KERNEL_IDLE})();
+    if (!quiet) {{ window.__nncourseQuietSince = null; return false; }}
+    if (({JS_NUMBERED})().every(Boolean)) return true;
+    window.__nncourseQuietSince = window.__nncourseQuietSince || Date.now();
+    return Date.now() - window.__nncourseQuietSince > {QUIET_MS};
+}}"""
 
 # Per cell, in notebook order: images in the cell's own outputs (not inside widgets), how many of
 # them the browser actually decoded, and widget views with their rendering errors.
@@ -179,6 +196,7 @@ class LabNotebook:
                 self.page.keyboard.press("Escape")  # close the menu if it is still open
         else:
             raise LabError(f"{self.path}: Run All started no cell in {RUN_ALL_ATTEMPTS} tries")
+        self.page.evaluate("() => { window.__nncourseQuietSince = null; }")
         self.wait_until(JS_FINISHED, RUN_TIMEOUT, "Run All to finish")
 
     def report(self) -> RunReport:

@@ -44,6 +44,13 @@ def test_moving_a_neuron_playground_slider_changes_the_truth_table(page, lab_ser
     assert (lab_server.root / PLAYGROUND_NOTEBOOK).exists(), f"{PLAYGROUND_NOTEBOOK} does not exist"
     notebook = LabNotebook(page, lab_server, PLAYGROUND_NOTEBOOK).open()
     notebook.run_all()
+    report = notebook.report()
+    playground_cells = [index for index, cell in enumerate(report.model["cells"])
+                        if "neuron_playground(" in "".join(cell["source"])]
+    assert playground_cells, f"{PLAYGROUND_NOTEBOOK} never calls neuron_playground()"
+    assert not set(playground_cells) & set(report.never_ran), (
+        f"Run All never reached the playground (cells {report.never_ran} did not run): a failing "
+        "graded check cell needs the tag 'raises-exception' so that Run All goes on")
     for description in ("w1", "w2", "b"):
         slider(page, description)  # all three are there
     page.wait_for_function(f"() => ({JS_TABLE_TEXT})() !== ''", timeout=UPDATE_TIMEOUT)
