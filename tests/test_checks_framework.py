@@ -171,6 +171,22 @@ def test_exception_is_reported_with_type_message_and_the_student_line():
     assert "return np.reshape(z, (100, 100))" in message
 
 
+def test_exception_in_a_notebook_cell_cites_the_cell_line():
+    import linecache
+
+    filename = "/tmp/ipykernel_4242/1234567.py"  # how IPython names a cell's code
+    source = "import numpy as np\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z)) + undefined_name\n"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {}
+    exec(compile(source, filename, "exec"), namespace)
+    with pytest.raises(CheckFailure) as failure:
+        check("sigmoid", namespace["sigmoid"])
+    message = str(failure.value)
+    assert "raised NameError: name 'undefined_name' is not defined" in message
+    assert f"line: {filename}:4: return 1 / (1 + np.exp(-z)) + undefined_name" in message
+    assert "do not rely on variables from other cells" in failure.value.hint
+
+
 def test_key_error_names_the_missing_key_and_line():
     with pytest.raises(CheckFailure) as failure:
         check("sigmoid", raise_key_error)
