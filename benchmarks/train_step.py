@@ -45,22 +45,24 @@ BATCH = 128
 LEARNING_RATE = 0.01
 
 
-def rate(step, rounds, seconds):
-    """Best steps per second of `step` over `rounds` rounds of about `seconds` each."""
-    for _ in range(20):  # warm up caches, allocator and BLAS
+# With one thread, CPU time of this process: other processes on a shared machine then slow a
+# round down only through caches, not by taking the CPU away. With more threads, wall time.
+clock = time.process_time if ARGS.threads == 1 else time.perf_counter
+
+
+def rate(step, seconds):
+    """Steps per second of `step` over one round of about `seconds`."""
+    for _ in range(5):  # warm up caches, allocator and BLAS
         step()
-    n = 20
-    start = time.perf_counter()
+    n = 10
+    start = clock()
     for _ in range(n):
         step()
-    n = max(20, int(n * seconds / (time.perf_counter() - start)))
-    rates = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(n):
-            step()
-        rates.append(n / (time.perf_counter() - start))
-    return max(rates)
+    n = max(10, int(n * seconds / max(clock() - start, 1e-6)))
+    start = clock()
+    for _ in range(n):
+        step()
+    return n / (clock() - start)
 
 
 def synthetic_data(rng):
@@ -140,7 +142,8 @@ def main():
     rng = np.random.default_rng(0)
     X, y = synthetic_data(rng)
     print(f"network {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, {ARGS.threads} BLAS thread(s), "
-          f"numpy {np.__version__}")
+          f"numpy {np.__version__}; best of {ARGS.rounds} rounds, "
+          f"{'CPU' if clock is time.process_time else 'wall'} time")
     try:
         import torch
     except ImportError:
@@ -156,10 +159,10 @@ def main():
     # Interleave the measurements round by round so that load from other processes hits all alike.
     results = {"reference": [], "matmuls": [], "torch": []}
     for _ in range(ARGS.rounds):
-        results["reference"].append(rate(reference, 1, ARGS.seconds))
-        results["matmuls"].append(rate(matmuls, 1, ARGS.seconds))
+        results["reference"].append(rate(reference, ARGS.seconds))
+        results["matmuls"].append(rate(matmuls, ARGS.seconds))
         if torch_step is not None:
-            results["torch"].append(rate(torch_step, 1, ARGS.seconds))
+            results["torch"].append(rate(torch_step, ARGS.seconds))
     ref_rate = max(results["reference"])
     matmul_rate = max(results["matmuls"])
     flops = step_flops()

@@ -7,6 +7,8 @@ def as_float(x, name="input"):
 
     Raises ValueError when `x` is not numeric (strings, objects, ragged lists).
     """
+    if type(x) is np.ndarray and x.dtype.char in "fd":  # the common case, checked quickly
+        return x
     try:
         x = np.asarray(x)
     except ValueError as error:  # ragged nested lists
