@@ -108,6 +108,7 @@ class NeuronPlayground(_Playground):
                                            layout=widgets.Layout(width="290px"))
         self.gate = widgets.Dropdown(options=_GATE_OPTIONS, value=gate.lower(),
                                      description="gate", layout=widgets.Layout(width="290px"))
+        self._quiet = False
         self.truth_table = widgets.HTML()
         self.truth_table.add_class(TRUTH_TABLE_CLASS)
         self.figure = widgets.Image(format="png", layout=widgets.Layout(width="600px"))
@@ -117,6 +118,19 @@ class NeuronPlayground(_Playground):
         for control in (self.w1, self.w2, self.b, self.activation, self.gate):
             control.observe(self._changed, names="value")
         self._changed()
+
+    def set(self, w1=None, w2=None, b=None, gate=None, activation=None):
+        """Move several controls at once and redraw once (e.g. set(w1=1, w2=1, b=-1.5))."""
+        self._quiet = True
+        try:
+            for control, value in ((self.w1, w1), (self.w2, w2), (self.b, b),
+                                   (self.gate, gate), (self.activation, activation)):
+                if value is not None:
+                    control.value = value
+        finally:
+            self._quiet = False
+        self._changed()
+        return self
 
     @property
     def weights(self):
@@ -140,6 +154,8 @@ class NeuronPlayground(_Playground):
                 f"({self.activation.value}) {verdict} {self.gate.value.upper()}")
 
     def _changed(self, change=None):
+        if self._quiet:
+            return
         w, b = self.weights
         self.truth_table.value = truth_table_html(w, b, self.gate.value, self.activation.value)
         self.figure.value = self.static_png()

@@ -15,6 +15,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def set_neuron(playground, w1, w2, b):
+    """Move the three sliders one after the other, as a student would."""
     playground.w1.value, playground.w2.value, playground.b.value = w1, w2, b
 
 
@@ -74,10 +75,20 @@ def test_no_slider_setting_computes_xor():
     grid = np.round(np.arange(-2.0, 2.01, 0.1), 1)
     playground = neuron_playground("xor")
     rng = np.random.default_rng()
-    for w1, w2, b in rng.choice(grid, size=(15, 3)):
-        set_neuron(playground, w1, w2, b)
+    for w1, w2, b in rng.choice(grid, size=(8, 3)):
+        playground.set(w1=w1, w2=w2, b=b)
         assert not playground.computes()
         assert "✗ does not compute XOR" in playground.truth_table.value
+
+
+def test_set_moves_several_controls_with_one_redraw(monkeypatch):
+    playground = neuron_playground("and")
+    redraws = []
+    monkeypatch.setattr(playground, "static_png", lambda: redraws.append(1) or b"\x89PNG")
+    playground.set(w1=1.0, w2=1.0, b=-0.5, gate="or")
+    assert len(redraws) == 1
+    assert (playground.w1.value, playground.w2.value, playground.b.value) == (1.0, 1.0, -0.5)
+    assert "✓ computes OR" in playground.truth_table.value
 
 
 def test_neuron_display_bundle_holds_the_widget_and_a_static_png():
@@ -152,8 +163,8 @@ def test_the_train_button_trains_and_changing_the_network_resets():
     assert playground.history == [] and "press" in playground.status.value
 
 
-@pytest.mark.parametrize("data", ["moons", "circles", "spirals", "xor"])
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("data, optimizer", [("moons", "sgd"), ("circles", "momentum"),
+                                             ("spirals", "adam"), ("xor", "sgd")])
 def test_every_data_set_and_optimizer_trains(data, optimizer):
     playground = network_playground(data=data, optimizer=optimizer, epochs=10, frames=1)
     X, y = playground.dataset()
