@@ -47,6 +47,10 @@ def known(expected, variants):
     return kept
 
 
+BROADCAST_HINT = ("y_pred is (m, 1) and y is (m,): y_pred - y broadcasts to an (m, m) matrix. Reshape first: "
+                  "y = y.reshape(y_pred.shape).")
+
+
 def _regression_pair(rng, shape, dtype=np.float64):
     y = rng.normal(0.0, 2.0, size=shape)
     y_pred = y + rng.normal(0.0, 1.0, size=shape)
@@ -55,7 +59,8 @@ def _regression_pair(rng, shape, dtype=np.float64):
 
 def _regression_cases(rng, hidden):
     m, k = distinct_sizes(rng, 2, 3, 9)
-    cases = [_regression_pair(rng, (m, k)), _regression_pair(rng, (m + 4,)),
+    y_pred, y = _regression_pair(rng, (k + 2, 1))
+    cases = [_regression_pair(rng, (m, k)), _regression_pair(rng, (m + 4,)), (y_pred, y.reshape(-1)),
              _regression_pair(rng, (k, m), np.float32)]
     if hidden:
         cases += [_regression_pair(rng, (1,)), _regression_pair(rng, (1, 1)),
@@ -70,9 +75,15 @@ def _check_regression_cost(name, func, rng, hidden, reference, variants, ratios)
         got = call_student(name, func, y_pred, y, names=("y_pred", "y"), input_desc=desc)
         value = expect_number(name, got, what=f"{name}(y_pred, y)", input_desc=desc)
         expected = reference(y_pred, y)
-        d = y_pred.astype(np.float64) - y.astype(np.float64)
+        d = y_pred.astype(np.float64) - y.astype(np.float64).reshape(y_pred.shape)
+        hints = variants(d, len(y))
+        if y_pred.shape != y.shape:
+            broadcast = y_pred.astype(np.float64) - y.astype(np.float64)      # (m, 1) - (m,) is (m, m)
+            hints.insert(0, (reference(broadcast, np.zeros_like(broadcast)),
+                             f"{name}(y_pred, y) matches y_pred {y_pred.shape} - y {y.shape} broadcast into an "
+                             f"{broadcast.shape} matrix.", BROADCAST_HINT))
         expect_close(name, value, expected, what=f"{name}(y_pred, y)", input_desc=desc,
-                     hints=known(expected, variants(d, len(y))),
+                     hints=known(expected, hints),
                      ratios={k: text for k, text in ratios(d, len(y)).items()},
                      rtol=tolerance(y.dtype), atol=1e-9)
     y_pred, y = cases[0]
@@ -82,7 +93,8 @@ def _check_regression_cost(name, func, rng, hidden, reference, variants, ratios)
     if abs(value) > 1e-12:
         fail(name, f"{name}(y, y) is not 0: a perfect prediction must cost nothing.", input=desc,
              expected="0.0", got=format_array(value))
-    shapes = ", ".join(str(y.shape) for _, y in cases)
+    shapes = ", ".join(str(y_pred.shape) if y_pred.shape == y.shape else f"{y_pred.shape} against {y.shape}"
+                       for y_pred, y in cases)
     return f"shapes {shapes} (float32 too), one number, 0 for a perfect prediction."
 
 

@@ -187,9 +187,14 @@ def _predictions(rng, m, k, wrong_fraction=0.3):
 
 
 def _accuracy_variants(y_pred, y_true):
-    correct = int(np.sum(y_pred == y_true))
+    correct = int(np.sum(np.reshape(y_pred, -1) == y_true))
     m = len(y_true)
-    return [
+    broadcast = [] if np.ndim(y_pred) == 1 else [
+        (float(np.mean(y_pred == y_true)), f"accuracy compared y_pred {np.shape(y_pred)} with y_true "
+         f"{np.shape(y_true)} broadcast into an ({m}, {m}) matrix.",
+         "flatten the labels first: y_pred.reshape(-1) == y_true.reshape(-1) (an (m, 1) against an (m,) "
+         "array broadcasts to (m, m)).")]
+    return broadcast + [
         (correct, f"accuracy returned {correct}, the number of correct predictions (a count).",
          "divide the count by the number of examples: the accuracy is a fraction in [0, 1]."),
         (100.0 * correct / m, "accuracy returned a percentage (0 to 100).",
@@ -208,6 +213,8 @@ def check_accuracy(func, rng, hidden):
     cases = [_predictions(rng, 3 * m, k), _predictions(rng, 2 * m + 1, 2)]
     y_pred, y_true = _predictions(rng, m + 5, 2)
     cases.append((y_pred.astype(np.float64), y_true))          # float labels from a threshold
+    y_pred, y_true = _predictions(rng, m + 3, 2)
+    cases.append((y_pred.reshape(-1, 1), y_true))              # a binary network's (m, 1) labels
     if hidden:
         cases += [(np.array([1]), np.array([1])), (np.array([0]), np.array([2])),
                   _predictions(rng, 200, 10), (np.arange(7) % 3, np.arange(7) % 3)]

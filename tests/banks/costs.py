@@ -47,6 +47,15 @@ def mse_root(y_pred, y):
     return float(np.sqrt(np.mean((y_pred - y) ** 2)))
 
 
+def mse_broadcast(y_pred, y):
+    """No reshape: (m, 1) predictions against (m,) targets become an (m, m) matrix."""
+    return float(np.mean((y_pred - y) ** 2))
+
+
+def rmse_broadcast(y_pred, y):
+    return float(np.sqrt(np.mean((y_pred - y) ** 2)))
+
+
 def mse_loops(y_pred, y):
     total, count = 0.0, 0
     for a, t in zip(np.ravel(y_pred), np.ravel(y)):
@@ -56,13 +65,13 @@ def mse_loops(y_pred, y):
 
 
 def mse_dot(y_pred, y):
-    d = np.subtract(y_pred, y).ravel()
+    d = np.subtract(np.ravel(y_pred), np.ravel(y))
     return np.dot(d, d) / d.size
 
 
 def mse_numpy_scalar(y_pred, y):
     """Returns a 0-d numpy float (float32 for float32 input): allowed by the contract."""
-    return np.square(y_pred - y).mean()
+    return np.square(y_pred - np.reshape(y, np.shape(y_pred))).mean()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,7 +99,7 @@ def rmse_loops(y_pred, y):
 
 
 def rmse_norm(y_pred, y):
-    d = np.asarray(y_pred) - np.asarray(y)
+    d = np.asarray(y_pred).reshape(-1) - np.asarray(y).reshape(-1)
     return np.linalg.norm(d) / np.sqrt(d.size)
 
 
@@ -221,10 +230,12 @@ WRONG = [
     ("mse", mse_per_column, "one number"),
     ("mse", mse_in_place, "in place"),
     ("mse", mse_root, "square root"),
+    ("mse", mse_broadcast, "broadcast"),
     ("rmse", rmse_no_sqrt, "square root of the mean"),
     ("rmse", rmse_sqrt_inside, "square root of the mean"),
     ("rmse", rmse_sqrt_of_sum, "mean of the squared errors"),
     ("rmse", rmse_square_of_mean, "square each error"),
+    ("rmse", rmse_broadcast, "broadcast"),
     ("binary_cross_entropy", bce_no_clip, "clip p to [eps, 1 - eps]"),
     ("binary_cross_entropy", bce_clip_to_unit_interval, "clip p to [eps, 1 - eps]"),
     ("binary_cross_entropy", bce_broadcast, "broadcast"),

@@ -164,18 +164,23 @@ def acc_boolean_array(y_pred, y_true):
 
 def acc_loop(y_pred, y_true):
     correct = 0
-    for predicted, true in zip(y_pred, y_true):
+    for predicted, true in zip(np.ravel(y_pred), y_true):
         if predicted == true:
             correct += 1
     return correct / len(y_true)
 
 
 def acc_count_nonzero(y_pred, y_true):
-    return np.count_nonzero(np.equal(y_pred, y_true)) / np.size(y_true)
+    return np.count_nonzero(np.equal(np.squeeze(y_pred), np.squeeze(y_true))) / np.size(y_true)
+
+
+def acc_broadcast(y_pred, y_true):
+    """Right for (m,) labels; (m, 1) predictions broadcast against (m,) into an (m, m) matrix."""
+    return float(np.mean(y_pred == y_true))
 
 
 def acc_numpy_mean(y_pred, y_true):
-    return (np.asarray(y_pred) == np.asarray(y_true)).mean()
+    return (np.ravel(y_pred) == np.ravel(y_true)).mean()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +260,7 @@ WRONG = [
     ("accuracy", acc_error_rate, "wrong"),
     ("accuracy", acc_integer_division, "//"),
     ("accuracy", acc_boolean_array, "one number"),
+    ("accuracy", acc_broadcast, "flatten"),
     ("confusion_matrix", cm_transposed, "rows"),
     ("confusion_matrix", cm_float, "int"),
     ("confusion_matrix", cm_classes_from_labels, "n_classes"),
