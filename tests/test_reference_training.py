@@ -218,6 +218,8 @@ def test_train_shows_a_progress_bar(capsys):
     (dict(layer_sizes=[2, 2], loss="ce", y=np.array([0, 1, 2, 1])), "labels 0..1"),
     (dict(layer_sizes=[2, 2]), "one output unit"),
     (dict(optimizer="lbfgs"), "known optimizers"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(epochs=0), "epochs"),
     (dict(X_val=np.ones((2, 2))), "both X_val and y_val"),
 ])
 def test_train_names_the_problem_with_its_arguments(kwargs, message):

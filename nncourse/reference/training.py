@@ -92,10 +92,11 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, "
                          f"got {len(activations)}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                   or batch_size < 1):
+        raise ValueError(f"batch_size must be None (full batch) or a positive integer, got {batch_size!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if batch_size is None:
-        batch_size = len(X)
     y = _check_targets(y, len(X), sizes[-1], loss)
     validate = X_val is not None or y_val is not None
     if validate:
@@ -116,7 +117,8 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     try:
         for epoch in range(epochs):
             total_cost, n_correct = 0.0, 0
-            for X_batch, y_batch in minibatches(X, y, batch_size, rng):
+            batches = [(X, y)] if batch_size is None else minibatches(X, y, batch_size, rng)
+            for X_batch, y_batch in batches:
                 A_L, caches = forward(X_batch, params, activations)
                 total_cost += cost(A_L, y_batch, loss) * len(X_batch)
                 if classify:
