@@ -10,9 +10,9 @@ def _check_grads(params, grads):
     if len(params) != len(grads):
         raise ValueError(f"got {len(params)} layers of params but {len(grads)} of grads")
     for l, ((W, b), (dW, db)) in enumerate(zip(params, grads), start=1):
-        if W.shape != dW.shape or b.shape != db.shape:
-            raise ValueError(f"layer {l}: W {W.shape} and b {b.shape} but dW {dW.shape} "
-                             f"and db {db.shape}: each gradient has its parameter's shape")
+        if np.shape(W) != np.shape(dW) or np.shape(b) != np.shape(db):
+            raise ValueError(f"layer {l}: W {np.shape(W)} and b {np.shape(b)} but dW {np.shape(dW)} "
+                             f"and db {np.shape(db)}: each gradient has its parameter's shape")
 
 
 def _check_learning_rate(learning_rate):
@@ -39,7 +39,7 @@ def _minus_scaled(theta, lr, dtheta):
     a 784 x 256 weight matrix takes 0.8 MB, and allocating and filling it twice per step costs
     more than the arithmetic.
     """
-    new_theta = dtheta * -lr
+    new_theta = np.multiply(dtheta, -lr, dtype=np.result_type(theta, dtheta))
     new_theta += theta
     return new_theta
 
