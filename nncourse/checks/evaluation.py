@@ -213,8 +213,11 @@ def check_accuracy(func, rng, hidden):
     cases = [_predictions(rng, 3 * m, k), _predictions(rng, 2 * m + 1, 2)]
     y_pred, y_true = _predictions(rng, m + 5, 2)
     cases.append((y_pred.astype(np.float64), y_true))          # float labels from a threshold
-    y_pred, y_true = _predictions(rng, m + 3, 2)
-    cases.append((y_pred.reshape(-1, 1), y_true))              # a binary network's (m, 1) labels
+    while True:                                                # a binary network's (m, 1) labels, drawn so
+        y_pred, y_true = _predictions(rng, m + 3, 2)           # that an (m, m) broadcast gives another value
+        if np.mean(y_pred[:, None] == y_true) != np.mean(y_pred == y_true):
+            break
+    cases.append((y_pred.reshape(-1, 1), y_true))
     if hidden:
         cases += [(np.array([1]), np.array([1])), (np.array([0]), np.array([2])),
                   _predictions(rng, 200, 10), (np.arange(7) % 3, np.arange(7) % 3)]
