@@ -256,7 +256,12 @@ def check_confusion_matrix(func, rng, hidden):
     name = "confusion_matrix"
     k = int(rng.integers(3, 6))
     m = 6 * k + int(rng.integers(1, 5))
-    cases = [(*_predictions(rng, m, k, 0.4), k)]
+    while True:                                                # not symmetric, so a transpose shows
+        y_pred, y_true = _predictions(rng, m, k, 0.4)
+        C = ref.confusion_matrix(y_pred, y_true, k)
+        if not np.array_equal(C, C.T):
+            break
+    cases = [(y_pred, y_true, k)]
     y_pred, y_true = _predictions(rng, m, k - 1, 0.4)            # the last class never occurs
     cases.append((y_pred, y_true, k))
     if hidden:
