@@ -95,3 +95,18 @@ def test_bank_covers_every_exercise_of_its_notebook(bank):
 def test_banks_cover_all_twenty_exercises():
     assert {entry[0] for entry in WRONG} == set(NAMES)
     assert {entry[0] for entry in CORRECT} == set(NAMES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bank", BANKS, ids=lambda bank: bank.__name__)
+def test_verdicts_hold_for_many_seeds(bank, capsys):
+    """No seed makes a check reject a right answer, accept a wrong one, or name the wrong mistake."""
+    for seed in range(40):
+        for hidden in (False, True):
+            for name, func in bank.CORRECT + [(name, getattr(reference, name)) for name, _ in bank.CORRECT]:
+                check(name, func, seed=seed, hidden=hidden)
+            for name, func, hint in bank.WRONG:
+                with pytest.raises(CheckFailure) as failure:
+                    check(name, func, seed=seed, hidden=hidden)
+                assert hint in str(failure.value), (seed, hidden, str(failure.value))
+    assert capsys.readouterr().err == ""

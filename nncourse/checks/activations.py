@@ -19,9 +19,14 @@ FLOAT_HINT = "return float values (for example with .astype(float) or np.where(c
 
 
 def test_input(rng, shape, scale=2.5, zeros=2):
-    """Normal values of the given shape with a few exact zeros (kinks and z >= 0 must be handled)."""
+    """Normal values of the given shape with a few exact zeros (kinks and z >= 0 must be handled)
+    and, where there is room, one value in (0, 1) and one in (-1, 0) (so that capping at 1 shows)."""
     Z = rng.normal(0.0, scale, size=shape)
-    Z.flat[rng.choice(Z.size, size=min(zeros, Z.size), replace=False)] = 0.0
+    special = rng.choice(Z.size, size=min(zeros + 2, Z.size), replace=False)
+    Z.flat[special[:zeros]] = 0.0
+    if len(special) == zeros + 2:
+        Z.flat[special[zeros]] = rng.uniform(0.1, 0.9)
+        Z.flat[special[zeros + 1]] = -rng.uniform(0.1, 0.9)
     return Z
 
 
@@ -106,6 +111,9 @@ def _sigmoid_wrongs(Z):
             (np.exp(-Z) / (1 + np.exp(-Z)), "sigmoid(z) equals 1 - sigmoid(z).",
              "1 / (1 + exp(-z)) is the sigmoid; exp(-z) / (1 + exp(-z)) is its mirror image."),
             (np.tanh(Z), "sigmoid(z) equals tanh(z).", "sigmoid(z) = 1 / (1 + exp(-z)) lies in (0, 1)."),
+            (ref.sigmoid(np.clip(Z, -10.0, 10.0)), "sigmoid(z) equals sigmoid of z clipped to [-10, 10].",
+             "clip only where it cannot change the result (|z| > 700 or so), or better, avoid overflow "
+             "without clipping."),
         ]
 
 

@@ -359,7 +359,7 @@ WRONG = [
     ("sigmoid", sigmoid_math_naive, "overflowed"),
     ("sigmoid", sigmoid_wrong_sign, "the exponent is minus z"),
     ("sigmoid", sigmoid_is_tanh, "equals tanh(z)"),
-    ("sigmoid", sigmoid_clipped_narrow, "clipped to [-10, 10]"),
+    ("sigmoid", sigmoid_clipped_narrow, "z clipped to [-10, 10]"),
     ("tanh", tanh_half, "tanh(z / 2)"),
     ("tanh", tanh_is_sigmoid, "equals sigmoid(z)"),
     ("tanh", tanh_sinh, "sinh"),
