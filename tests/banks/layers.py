@@ -127,6 +127,16 @@ def init_includes_input_layer(layer_sizes, seed=0):
     return [(rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)) for n_in, n_out in _pairs(sizes)]
 
 
+def init_dict(layer_sizes, seed=0):
+    """The dictionary {"W1": ..., "b1": ...} of another course's convention."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l, (n_in, n_out) in enumerate(_pairs(layer_sizes), start=1):
+        params[f"W{l}"] = rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)
+        params[f"b{l}"] = np.zeros(n_out)
+    return params
+
+
 def init_he(layer_sizes, seed=0):
     rng = np.random.default_rng(seed)
     params = []
@@ -263,6 +273,7 @@ WRONG = [
     ("init_params", init_positive, "negative entries"),
     ("init_params", init_random_bias, "not all zeros"),
     ("init_params", init_includes_input_layer, "the input layer has no parameters"),
+    ("init_params", init_dict, "returned dict, expected a list of (W, b) pairs"),
     ("count_params", count_weights_only, "not the biases"),
     ("count_params", count_input_bias, "bias to the input layer"),
     ("count_params", count_bias_per_input, "per input unit"),
