@@ -68,8 +68,8 @@ def check_dense_backward(func, rng, hidden):
         arrays = [as_array(name, part, what=label, input_desc=desc)
                   for part, label in zip(parts, ("dA_prev", "dW", "db"))]
         shapes = [(rows, n_i), (n_i, n_o), (n_o,)]
-        if [a.shape for a in arrays] != shapes and sorted(map(str, (a.shape for a in arrays))) == \
-                sorted(map(str, shapes)) and len(set(map(str, shapes))) == 3:
+        got_shapes = [a.shape for a in arrays]
+        if got_shapes != shapes and sorted(got_shapes) == sorted(shapes) and len(set(shapes)) == 3:
             fail(name, "dense_backward returned its three gradients in another order.", input=desc,
                  expected=f"shapes {shapes[0]}, {shapes[1]}, {shapes[2]} for (dA_prev, dW, db)",
                  got="shapes " + ", ".join(str(a.shape) for a in arrays), hint=DENSE_RETURN_HINT)

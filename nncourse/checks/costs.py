@@ -84,7 +84,7 @@ def _check_regression_cost(name, func, rng, hidden, reference, variants, ratios)
                              f"{broadcast.shape} matrix.", BROADCAST_HINT))
         expect_close(name, value, expected, what=f"{name}(y_pred, y)", input_desc=desc,
                      hints=known(expected, hints),
-                     ratios={k: text for k, text in ratios(d, len(y)).items()},
+                     ratios=ratios(d, len(y)),
                      rtol=tolerance(y.dtype), atol=1e-9)
     y_pred, y = cases[0]
     desc = describe(y_pred=y, y=y) + " (the same array twice)"
