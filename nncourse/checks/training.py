@@ -140,8 +140,8 @@ def _order(name, func, X, y, batch_size, seed, desc):
         if not isinstance(batch, (tuple, list)) or len(batch) != 2:
             fail(name, f"batch {k} is {format_array(batch)}, expected a pair (X_batch, y_batch).",
                  input=desc, hint="yield X[batch], y[batch] for each batch of indices.")
-        X_batch = as_array(name, batch[0], what=f"X_batch {k}", input_desc=desc)
-        y_batch = as_array(name, batch[1], what=f"y_batch {k}", input_desc=desc)
+        X_batch = as_array(name, batch[0], what=f"X_batch {k}", input_desc=desc, allow_list=True)
+        y_batch = as_array(name, batch[1], what=f"y_batch {k}", input_desc=desc, allow_list=True)
         if X_batch.ndim != 2 or X_batch.shape[1] != X.shape[1] or y_batch.shape != (len(X_batch),):
             fail(name, f"batch {k} has X_batch {X_batch.shape} and y_batch {y_batch.shape}, expected "
                        f"(b, {X.shape[1]}) and (b,).", input=desc,

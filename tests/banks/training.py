@@ -161,6 +161,14 @@ def mb_choice_lists(X, y, batch_size, rng):
     return [[X[order[i:i + batch_size]], y[order[i:i + batch_size]]] for i in range(0, len(X), batch_size)]
 
 
+def mb_python_lists(X, y, batch_size, rng):
+    """Batches built row by row as Python lists: numpy turns them into arrays when they are used."""
+    order = list(rng.permutation(len(X)))
+    while order:
+        chosen, order = order[:batch_size], order[batch_size:]
+        yield [X[i] for i in chosen], [y[i] for i in chosen]
+
+
 # ---------------------------------------------------------------------------------------------
 # train
 # ---------------------------------------------------------------------------------------------
@@ -381,6 +389,7 @@ CORRECT = [
     ("minibatches", mb_take),
     ("minibatches", mb_shuffled_copies),
     ("minibatches", mb_choice_lists),
+    ("minibatches", mb_python_lists),
     ("train", train_reference_style),
     ("train", train_own_init_cost_after_epoch),
     ("train", train_seeded_global_unweighted),
