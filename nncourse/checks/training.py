@@ -244,6 +244,11 @@ def _run(func, p, *, learning_rate, epochs, batch_size, seed):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         fail(name, f"train returned {format_array(got)}, expected (params, history).", input=desc,
              hint="return params, history at the end of train.")
+    first, second = got
+    if isinstance(second, (list, tuple)) and second and isinstance(second[0], (list, tuple)) \
+            and not (isinstance(first, (list, tuple)) and first and isinstance(first[0], (list, tuple))):
+        fail(name, "train returned (history, params): the two are swapped.", input=desc,
+             hint="return params, history (in this order).")
     sizes = p["layer_sizes"]
     shapes = [((n_in, n_out), (n_out,)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     params = _as_params(name, got[0], shapes, "the returned params", desc,

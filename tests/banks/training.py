@@ -308,6 +308,12 @@ def train_mse_half_gradient(X, y, layer_sizes, activations, loss, learning_rate=
     return params, history
 
 
+def train_returns_history_first(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
+                                batch_size=None, seed=0):
+    params, history = _train(X, y, layer_sizes, activations, loss, learning_rate, epochs, batch_size, seed)
+    return history, params
+
+
 def train_reference_style(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
                           batch_size=None, seed=0):
     return _train(X, y, layer_sizes, activations, loss, learning_rate, epochs, batch_size, seed)
@@ -377,6 +383,7 @@ WRONG = [
     ("train", train_history_with_initial_cost, "one mean cost per epoch"),
     ("train", train_unseeded_global_random, "same seed"),
     ("train", train_mse_half_gradient, "off by a factor 2"),
+    ("train", train_returns_history_first, "swapped"),
 ]
 
 WRONG_HIDDEN = []
