@@ -150,7 +150,9 @@ def grade_job(job: Job) -> dict:
     except GraderError as error:
         record["results"] = _results_for_all(source, "error", f"grader problem: {error}")
         record["retry"] = True
-    except Exception as error:  # noqa: BLE001 - a bug of ours must not lose the student's row
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - a bug of ours must not lose the student's row
         record["results"] = _results_for_all(source, "error", f"grader problem: {type(error).__name__}: {error}")
         record["retry"] = True
     finally:
@@ -278,7 +280,9 @@ def _run_jobs(jobs: list[Job], isolation, options: Options, out: Path) -> list[d
                 job = futures[future]
                 try:
                     record = future.result()
-                except Exception as error:  # noqa: BLE001 - a grader process died: keep the row
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except BaseException as error:  # noqa: BLE001 - a grader process died: keep the row
                     source = load_source(Path(job.source_path))
                     record = {"student_id": job.student_id, "notebook": job.notebook, "key": job.key,
                               "notes": [], "retry": True,

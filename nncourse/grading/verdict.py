@@ -73,8 +73,11 @@ class _Forbidden(BaseException):
         self.names = names
 
 
-class _Tampered(BaseException):
-    pass
+class _Tampered(WorkerFault):
+    """The worker's replies broke the protocol (student code wrote to the wire): `tampered`."""
+
+    def __init__(self, message: str):
+        super().__init__("tampered", message)
 
 
 # ---- one worker ---------------------------------------------------------------------------------
@@ -415,7 +418,7 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Ti
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(code, grader_globals, names)
-    except WorkerFault as fault:
+    except WorkerFault as fault:  # also _Tampered
         if fault.status == "timeout":
             return result("timeout", f"{exercise.name}: did not finish within {timeouts.exercise:g} s "
                                      "(an endless loop?)")
@@ -425,8 +428,6 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Ti
         return result("forbidden", f"{exercise.name}: your code calls {called}, the reference "
                                    "implementation of an exercise of this notebook. Write your own: "
                                    "the reference implementations of earlier notebooks are allowed.")
-    except _Tampered as tampered:
-        return result("tampered", f"{exercise.name}: {tampered.args[0] if tampered.args else 'tampered'}")
     except NameError as error:
         message = f"{exercise.name}: {error} in your notebook."
         if cell_error:

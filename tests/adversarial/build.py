@@ -1,0 +1,83 @@
+"""Building submissions from the course's own notebooks: the release notebook with solutions filled in."""
+from __future__ import annotations
+
+import copy
+import json
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTIONS = ROOT / "solutions"
+RELEASE = ROOT / "notebooks"
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def correct_notebook(notebook: str):
+    """The student notebook as released, with every solution cell answered as the instructor did."""
+    source = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
+    answers = {_grade_id(c): c.source for c in source.cells
+               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    release_path = RELEASE / f"{notebook}.ipynb"
+    nb = nbformat.read(release_path, as_version=4) if release_path.exists() else copy.deepcopy(source)
+    for cell in nb.cells:
+        if _grade_id(cell) in answers:
+            cell.source = answers[_grade_id(cell)]
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            cell.source = cell.source.split("### BEGIN HIDDEN TESTS")[0].rstrip() + "\n"
+    return nb
+
+
+def cell_index(nb, grade_id: str) -> int:
+    for i, cell in enumerate(nb.cells):
+        if _grade_id(cell) == grade_id:
+            return i
+    raise KeyError(grade_id)
+
+
+def set_solution(nb, grade_id: str, code: str) -> None:
+    nb.cells[cell_index(nb, grade_id)].source = code
+
+
+def test_cells(nb) -> list[int]:
+    return [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+
+
+def write_case(case, folder: Path, context: dict) -> None:
+    """Write one case as student `case.student` under `folder` (a folder, or a zip when case.as_zip)."""
+    student = folder / case.student
+    if case.raw is not None:
+        student.mkdir(parents=True)
+        (student / f"{case.notebook}.ipynb").write_bytes(case.raw)
+        return
+    nb = correct_notebook(case.notebook)
+    for grade_id, code in case.solutions.items():
+        set_solution(nb, grade_id, code.format(**context))
+    if case.transform is not None:
+        case.transform(nb)
+    files = {f"{case.notebook}.ipynb": nbformat.writes(nb).encode()}
+    files.update({name: text.format(**context).encode() for name, text in case.files.items()})
+    if case.as_zip:
+        folder.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(folder / f"{case.student}.zip", "w") as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        return
+    for name, data in files.items():
+        path = student / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def exercises_of(notebook: str) -> list[str]:
+    source = json.loads((SOLUTIONS / f"{notebook}.ipynb").read_text())
+    names = []
+    for cell in source["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            names.append(meta["grade_id"].removeprefix("check_"))
+    return names
