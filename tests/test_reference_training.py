@@ -80,6 +80,15 @@ def test_first_steps_follow_the_update_rules():
     np.testing.assert_allclose(b_adam, [0.49, 0.0], atol=1e-9)
 
 
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_an_optimizer_with_state_refuses_a_network_of_other_shapes(name):
+    opt = ref.make_optimizer(name, 0.1)
+    small, large = ref.init_params([3, 2]), ref.init_params([4, 2])
+    opt.step(small, small)
+    with pytest.raises(ValueError, match="other shapes"):
+        opt.step(large, large)
+
+
 def test_make_optimizer_rejects_unknown_names_and_bad_settings():
     with pytest.raises(ValueError, match="known optimizers: sgd, momentum, adam"):
         ref.make_optimizer("rmsprop", 0.1)

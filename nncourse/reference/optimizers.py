@@ -72,8 +72,10 @@ class Momentum:
     def step(self, params, grads):
         _check_grads(params, grads)
         if self.velocity is None:
-            self.velocity = [(0 * dW, 0 * db) for dW, db in grads]
-        _check_grads(self.velocity, grads)
+            self.velocity = [(np.zeros_like(dW), np.zeros_like(db)) for dW, db in grads]
+        if [(vW.shape, vb.shape) for vW, vb in self.velocity] != [(dW.shape, db.shape) for dW, db in grads]:
+            raise ValueError("this Momentum optimiser was used on parameters of other shapes: "
+                             "make a new one for each network")
         beta, lr = self.beta, self.learning_rate
         self.velocity = [(beta * vW + (1 - beta) * dW, beta * vb + (1 - beta) * db)
                          for (vW, vb), (dW, db) in zip(self.velocity, grads)]
@@ -104,8 +106,11 @@ class Adam:
         _check_grads(params, grads)
         flat_grads = [g for pair in grads for g in pair]
         if self.m is None:
-            self.m = [0 * g for g in flat_grads]
-            self.v = [0 * g for g in flat_grads]
+            self.m = [np.zeros_like(g) for g in flat_grads]
+            self.v = [np.zeros_like(g) for g in flat_grads]
+        if [m.shape for m in self.m] != [g.shape for g in flat_grads]:
+            raise ValueError("this Adam optimiser was used on parameters of other shapes: "
+                             "make a new one for each network")
         self.t += 1
         b1, b2, t = self.beta1, self.beta2, self.t
         self.m = [b1 * m + (1 - b1) * g for m, g in zip(self.m, flat_grads)]
