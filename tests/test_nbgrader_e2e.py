@@ -153,3 +153,13 @@ def test_feedback_and_export_cover_every_student(course):
     assert float(rows["solved"]["raw_score"]) == float(rows["solved"]["max_score"]) == total
     assert float(rows["untouched"]["raw_score"]) == 0
     assert float(rows["one_wrong"]["raw_score"]) == total - wrong_points
+
+
+def test_plain_nbgrader_generate_assignment_from_the_repository_layout_gives_the_committed_notebooks(tmp_path):
+    """nbgrader_config.py maps solutions/ -> notebooks/, so nbgrader's own command needs no wrapper."""
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    nbgrader(tmp_path, "generate_assignment", "--force")
+    for path in SOLUTION_PATHS:
+        assert (tmp_path / "notebooks" / path.name).read_bytes() == (ROOT / "notebooks" / path.name).read_bytes(), \
+            f"nbgrader generate_assignment and nncourse release disagree on {path.name}"
