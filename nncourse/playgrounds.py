@@ -69,7 +69,7 @@ def truth_table_html(w, b, gate, activation):
                    f'{name}</b> ({n_wrong} of 4 rows wrong)</p>')
     cell = "padding:2px 10px;text-align:center"
     head = "".join(f'<th style="{cell}">{h}</th>'
-                   for h in ("x1", "x2", f"target ({name})", "neuron output", ""))
+                   for h in ("x1", "x2", name, "neuron", ""))
     body = "".join(rows).replace("<td>", f'<td style="{cell}">')
     return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>{verdict}")
@@ -98,22 +98,24 @@ class NeuronPlayground(_Playground):
             return widgets.FloatSlider(value=float(value), min=-2.0, max=2.0, step=0.1,
                                        description=name, readout_format=".1f",
                                        continuous_update=True,
-                                       layout=widgets.Layout(width="290px"))
+                                       layout=widgets.Layout(width="300px"))
 
         self.w1 = slider("w1", w[0])
         self.w2 = slider("w2", w[1])
         self.b = slider("b", b)
         self.activation = widgets.Dropdown(options=["step", "sigmoid"], value=activation,
                                            description="activation",
-                                           layout=widgets.Layout(width="290px"))
+                                           layout=widgets.Layout(width="300px"))
         self.gate = widgets.Dropdown(options=_GATE_OPTIONS, value=gate.lower(),
-                                     description="gate", layout=widgets.Layout(width="290px"))
+                                     description="gate", layout=widgets.Layout(width="300px"))
         self._quiet = False
         self.truth_table = widgets.HTML()
         self.truth_table.add_class(TRUTH_TABLE_CLASS)
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="600px"))
+        # the figure shrinks to fit a narrow notebook; the controls keep their width
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(
+            flex="0 1 600px", min_width="0", height="auto", object_fit="contain"))
         controls = widgets.VBox([self.gate, self.activation, self.w1, self.w2, self.b,
-                                 self.truth_table], layout=widgets.Layout(width="300px"))
+                                 self.truth_table], layout=widgets.Layout(width="320px", min_width="320px"))
         self.widget = widgets.HBox([controls, self.figure])
         for control in (self.w1, self.w2, self.b, self.activation, self.gate):
             control.observe(self._changed, names="value")
@@ -225,7 +227,8 @@ class NetworkPlayground(_Playground):
         self.train_button = widgets.Button(description="Train", button_style="primary",
                                            icon="play", layout=widgets.Layout(width="120px"))
         self.status = widgets.HTML()
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="860px"))
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(
+            width="100%", max_width="860px", height="auto", object_fit="contain"))
         self.frames = frames
         self.seed = seed
         self.params, self.history = None, []

@@ -758,6 +758,10 @@ def plot_training_state(predict_fn, X, y, history, epoch=None, title=None, resol
         plot_history(history, ax=loss_ax)
     else:
         loss_ax.set_title("Loss per epoch (not trained yet)")
+        loss_ax.text(0.5, 0.5, "the loss curve appears\nwhile the network trains",
+                     transform=loss_ax.transAxes, ha="center", va="center", color="#777777")
+        loss_ax.set_xticks([])
+        loss_ax.set_yticks([])
         loss_ax.set_xlabel("epoch")
         loss_ax.set_ylabel("loss (cost)")
     if title:
