@@ -26,7 +26,8 @@ import time
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for numpy and torch (default 1)")
-    parser.add_argument("--rounds", type=int, default=7, help="timing rounds; the best is reported (other load only ever slows a round down)")
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="timing rounds; the best is reported (other load only ever slows a round down)")
     parser.add_argument("--seconds", type=float, default=0.5, help="length of one timing round")
     return parser.parse_args()
 

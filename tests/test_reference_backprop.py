@@ -15,7 +15,7 @@ OUTPUTS = [("bce", "sigmoid", 1), ("ce", "softmax", 3), ("mse", "linear", 2), ("
            ("mse", "relu", 2), ("bce", "tanh", 1)]
 
 
-def targets(loss, m, n_out, rng, A_like=None):
+def targets(loss, m, n_out, rng):
     if loss == "ce":
         return rng.integers(0, n_out, m)
     if loss == "bce":
