@@ -8,8 +8,9 @@ them from the repository root. Submitted students:
 - `untouched`: the student notebooks as released: 0 everywhere;
 - `one_wrong`: solved, except that the last exercise of each notebook returns None: loses exactly
   that exercise's points (the last exercise, so no other exercise builds on it);
-- `tidy`: only notebook 01, solved, with a graded cell deleted and a hostile numpy.py beside it:
-  the cell is restored and the .py file ignored, so notebook 01 still scores full marks.
+- `tidy`: only notebook 01, solved, with a graded cell deleted, a hostile numpy.py beside it and a
+  DeprecationWarning on stderr in every graded cell: the cell is restored, the .py file ignored and
+  the warning ignored, so notebook 01 still scores full marks.
 """
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent          # nbgrader and alembic live beside this interpreter
 ASSIGNMENT = "."                           # nbgrader_config.py: the course is one assignment, id "."
 SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))
+# Makes every graded cell of notebook 01 write a DeprecationWarning to stderr, which nbgrader would
+# count as a failure without nbgrader_config.py's IgnorePattern.
+HARMLESS_STDERR = """\
+import warnings
+_course_check = check
+
+def check(*args, **kwargs):
+    warnings.warn("a harmless library notice", DeprecationWarning)
+    return _course_check(*args, **kwargs)
+"""
 SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION[ \t]*$", re.DOTALL | re.MULTILINE)
 
 
@@ -92,6 +103,8 @@ def course(tmp_path_factory) -> Path:
     first = SOLUTION_PATHS[0].name
     tidy = solve(released[first], solutions[first])
     del tidy.cells[next(i for i, c in enumerate(tidy.cells) if nbgrader_meta(c).get("grade"))]
+    setup = next(i for i, c in enumerate(tidy.cells) if nbgrader_meta(c).get("grade_id") == "setup")
+    tidy.cells.insert(setup + 1, nbformat.v4.new_code_cell(HARMLESS_STDERR))
     nbformat.write(tidy, course / "submitted" / "tidy" / first)
     (course / "submitted" / "tidy" / "numpy.py").write_text("raise ImportError('a student file shadowed numpy')\n")
 
@@ -134,7 +147,7 @@ def test_one_wrong_exercise_loses_exactly_its_own_points(course):
         assert got[path.stem] == expected, f"{path.stem}: only {wrong} should score 0"
 
 
-def test_deleted_graded_cell_is_restored_and_student_python_files_are_ignored(course):
+def test_deleted_cell_is_restored_and_student_python_files_and_harmless_stderr_are_ignored(course):
     first = SOLUTION_PATHS[0]
     submitted = nbformat.read(course / "submitted" / "tidy" / first.name, as_version=4)
     assert len([c for c in submitted.cells if nbgrader_meta(c).get("grade")]) == len(points(first)) - 1
