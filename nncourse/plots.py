@@ -462,7 +462,8 @@ def logic_gate_outputs(w, b, gate="and", activation="step"):
     w = np.asarray(w, dtype=float)
     if w.shape != (2,) or not np.all(np.isfinite(w)):
         raise ValueError(f"w must be two finite weights, shape (2,); got {np.asarray(w)!r}.")
-    if not isinstance(b, numbers.Real) and np.ndim(b) != 0 or not np.isfinite(float(b)):
+    if np.ndim(b) != 0 or not isinstance(np.asarray(b).item(), numbers.Real) \
+            or not np.isfinite(float(b)):
         raise ValueError(f"b must be one finite number; got {b!r}.")
     gate = _check_choice(gate, tuple(LOGIC_GATES), "gate")
     activation = _check_choice(activation, ("step", "sigmoid"), "activation")
@@ -580,7 +581,7 @@ def _draw_boundary(ax, predict_fn, X, y, resolution, legend=True, point_size=26)
                              f"{np.nanmax(out):.3g}.")
         ax.contourf(G1, G2, out, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP,
                     alpha=0.7, zorder=0)
-        if out.min() < 0.5 < out.max() or (out.min() < 0.5 <= out.max()):
+        if out.min() < 0.5 < out.max():  # the boundary is in view
             ax.contour(G1, G2, out, levels=[0.5], colors="#222222", linewidths=2, zorder=1)
         ax.plot([], [], color="#222222", lw=2, label="boundary p = 0.5")
         predicted = (_predict_on(predict_fn, X) >= 0.5).astype(float)
@@ -784,6 +785,8 @@ def plot_gradient_descent_1d(f, df, x0, learning_rate, steps=10, ax=None):
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= 1000:
         raise ValueError(f"steps must be an integer from 1 to 1000; got {steps!r}.")
     x0 = float(x0)
+    if not np.isfinite(x0):
+        raise ValueError(f"x0 must be a finite number; got {x0}.")
     path = [x0]
     for _ in range(steps):
         x = path[-1] - learning_rate * float(df(path[-1]))
