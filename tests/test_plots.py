@@ -55,7 +55,7 @@ def figure_cases():
         ("plot_activations", lambda: plots.plot_activations(), 5,
          ["step", "sigmoid", "tanh", "ReLU", "leaky ReLU", "range (0, 1)", "g′(z)"]),
         ("plot_logic_gate", lambda: plots.plot_logic_gate([1, 1], -1.5, "and"), 1,
-         ["computes AND", "$x_1$", "target 1"]),
+         ["computes AND", "x₁", "target 1"]),
         ("plot_decision_boundary", lambda: plots.plot_decision_boundary(logistic_predict, X, y),
          1, ["Decision boundary", "accuracy", "class 0", "class 1"]),
         ("plot_boundary_snapshots",
@@ -252,7 +252,8 @@ def test_logic_gate_outputs_match_the_reference_neuron():
 
 
 @pytest.mark.parametrize("kwargs", [dict(w=[1, 1, 1]), dict(w=[1, np.nan]), dict(gate="xnor"),
-                                    dict(activation="relu")])
+                                    dict(activation="relu"), dict(b="x"), dict(b=[1, 2]),
+                                    dict(b=np.inf)])
 def test_plot_logic_gate_rejects_bad_input(kwargs):
     args = dict(w=[1, 1], b=-1.5, gate="and", activation="step") | kwargs
     with pytest.raises(ValueError):
@@ -372,7 +373,7 @@ def test_gradient_descent_on_a_runaway_path_still_renders():
 
 
 @pytest.mark.parametrize("kwargs", [dict(learning_rate=0), dict(learning_rate=-0.1),
-                                    dict(steps=0), dict(f=3)])
+                                    dict(steps=0), dict(f=3), dict(x0=np.nan)])
 def test_gradient_descent_rejects_bad_input(kwargs):
     args = dict(f=lambda x: x ** 2, df=lambda x: 2 * x, x0=1.0, learning_rate=0.1) | kwargs
     with pytest.raises(ValueError):
