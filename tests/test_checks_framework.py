@@ -248,7 +248,7 @@ def test_message_has_the_style_guide_form():
 
 
 @pytest.mark.parametrize("factor, words", [(7.0, "exactly 7 times too large"), (1 / 7, "exactly 7 times too small"),
-                                           (-1.0, "exactly 1 times too large and of the wrong sign")])
+                                           (-1.0, "right in size but of the wrong sign")])
 def test_expect_close_names_a_constant_ratio(factor, words):
     expected = np.random.default_rng(0).normal(size=(7, 3))
     with pytest.raises(CheckFailure) as failure:

@@ -53,6 +53,10 @@ lines):
 - `format_array(a)`, `describe(**named_values)`: compact one-line descriptions for messages.
 - `distinct_sizes(rng, k, low=2, high=9)`: k distinct sizes in [low, high] (non-square inputs).
 - `tolerance(dtype)`: rtol for a result computed from inputs of that dtype.
+- `expect_number(exercise, got, *, what, input_desc=None, hint=None)`: `got` as a Python float;
+  fails unless it is one real number (costs, relative_error, accuracy return one).
+- `known(expected, variants)`: the `(value, fact, hint)` variants whose value differs from
+  `expected` (a mistake that gives the right answer on these inputs cannot be named).
 """
 from __future__ import annotations
 
@@ -415,6 +419,8 @@ def constant_ratio(got, expected, rtol: float = 1e-6) -> float | None:
 
 
 def _ratio_text(k: float) -> str:
+    if math.isclose(k, -1.0, rel_tol=1e-3):
+        return "right in size but of the wrong sign"
     if abs(k) >= 1:
         return f"exactly {k:.4g} times too large" if k > 0 else f"exactly {-k:.4g} times too large and of the wrong sign"
     inverse = 1 / k
@@ -491,3 +497,28 @@ def relative_error(a, b) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))) if a.size else 0.0
+
+
+ONE_NUMBER_HINT = ("a cost is one number: take the mean over all elements (np.mean without axis) "
+                   "and return it, e.g. float(np.mean(...)).")
+
+
+def expect_number(exercise_name: str, got, *, what: str, input_desc=None, hint=None) -> float:
+    """`got` as a Python float; fails unless it is a single real number (float, int or 0-d array)."""
+    arr = as_array(exercise_name, got, what=what, input_desc=input_desc)
+    if arr.ndim != 0:
+        fail(exercise_name, f"{what} returned an array of shape {arr.shape}, expected one number.",
+             input=input_desc, got=format_array(got), hint=hint or ONE_NUMBER_HINT)
+    return float(arr)
+
+
+def known(expected, variants):
+    """Keep the (value, fact, hint) variants whose value differs from `expected` (else they cannot be told apart)."""
+    kept = []
+    for value, fact, hint in variants:
+        with np.errstate(all="ignore"):
+            same = np.allclose(np.asarray(value, dtype=float), np.asarray(expected, dtype=float),
+                               rtol=1e-6, atol=1e-12, equal_nan=True)
+        if not same:
+            kept.append((value, fact, hint))
+    return kept

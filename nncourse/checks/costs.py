@@ -10,7 +10,7 @@ import numpy as np
 from nncourse.reference import costs as ref
 
 from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_finite, fail, format_array, tolerance)
+                         expect_finite, expect_number, fail, format_array, known, tolerance)
 
 NOTEBOOK = "05_cost_functions"
 
@@ -19,32 +19,6 @@ CLIP_HINT_BCE = ("log(0) is -inf: clip p to [eps, 1 - eps] before taking logs, e
 CLIP_HINT_CE = ("log(0) is -inf: clip the probabilities to at least a tiny eps before the log "
                 "(np.maximum(p, 1e-12)), and take the log of the true class's probability only "
                 "(0 * log(0) is nan).")
-ONE_NUMBER_HINT = ("a cost is one number: take the mean over all elements (np.mean without axis) "
-                   "and return it, e.g. float(np.mean(...)).")
-
-
-def expect_number(exercise_name: str, got, *, what: str, input_desc=None, hint=None) -> float:
-    """`got` as a Python float; fails unless it is a single real number (float, int or 0-d array).
-
-    Shared by the checks whose exercise returns one number (costs, relative_error, accuracy).
-    """
-    arr = as_array(exercise_name, got, what=what, input_desc=input_desc)
-    if arr.ndim != 0:
-        fail(exercise_name, f"{what} returned an array of shape {arr.shape}, expected one number.",
-             input=input_desc, got=format_array(got), hint=hint or ONE_NUMBER_HINT)
-    return float(arr)
-
-
-def known(expected, variants):
-    """Keep the (value, fact, hint) variants whose value differs from `expected` (else they cannot be told apart)."""
-    kept = []
-    for value, fact, hint in variants:
-        with np.errstate(all="ignore"):
-            same = np.allclose(np.asarray(value, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=1e-6, atol=1e-12, equal_nan=True)
-        if not same:
-            kept.append((value, fact, hint))
-    return kept
 
 
 BROADCAST_HINT = ("y_pred is (m, 1) and y is (m,): y_pred - y broadcasts to an (m, m) matrix. Reshape first: "

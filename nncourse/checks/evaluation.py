@@ -12,8 +12,8 @@ import numpy as np
 from nncourse.reference import evaluation as ref
 
 from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_finite, expect_shape, fail, format_array, tolerance)
-from .costs import expect_number, known
+                         expect_finite, expect_number, expect_shape, fail, format_array, known,
+                         tolerance)
 
 NOTEBOOK = "08_evaluation_tuning_and_use"
 
