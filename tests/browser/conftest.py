@@ -244,15 +244,26 @@ def browser(chromium_executable):
         playwright.stop()
 
 
-@pytest.fixture
-def page(browser, lab_server):
-    """A fresh browser tab; afterwards its context is closed and every kernel is shut down."""
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One browser profile for the session: JupyterLab's scripts load from its cache after the
+    first page (the layout is reset per page by the URL's `reset`)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(30_000)
     try:
-        yield context.new_page()
+        yield context
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser_context, lab_server):
+    """A fresh browser tab; afterwards it is closed and every kernel is shut down."""
+    tab = browser_context.new_page()
+    try:
+        yield tab
+    finally:
+        tab.close()
         lab_server.shutdown_all_kernels()
 
 
