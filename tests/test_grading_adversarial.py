@@ -124,6 +124,13 @@ def test_forbidden_message_says_why(graded_bank):
     assert "nncourse.reference.or_neuron" in message and "reference implementation" in message
 
 
+def test_student_exceptions_reach_the_check_with_type_and_line(graded_bank):
+    scores = graded_bank["scores"]
+    assert "not implemented yet" in scores[("stub_not_implemented", NB1, "or_neuron")][2]
+    score, status, message = scores[("raises_inside_function", NB1, "or_neuron")]
+    assert "ValueError" in message and "matmul" in message
+
+
 def test_nothing_is_written_where_students_must_not_write(graded_bank):
     assert not (graded_bank["out"] / "hacked.txt").exists()
     assert not (SOLUTIONS / "hacked.txt").exists()

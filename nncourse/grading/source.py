@@ -81,7 +81,9 @@ def find_sources(folder: Path) -> dict[str, SourceNotebook]:
 
 @dataclass
 class CellPlan:
-    cells: list[tuple[int, str, str | None]] = field(default_factory=list)  # (index, code, grade_id)
+    # (label, code, grade_id): label is the cell's number in the student's notebook (1-based, as
+    # students count), or "restored <grade_id>" for a read-only cell put back from the source
+    cells: list[tuple[int | str, str, str | None]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)       # what was restored or ignored, for feedback
     changed_tests: set[str] = field(default_factory=set)  # exercises whose test cell the student changed
 
@@ -97,7 +99,7 @@ def plan_cells(source: SourceNotebook, submitted) -> CellPlan:
     tests_by_id = {e.grade_id: e for e in source.exercises}
     seen_tests: dict[str, int] = {}
     present: set[str] = set()
-    for cell in submitted.cells:
+    for number, cell in enumerate(submitted.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
         meta = nbgrader_meta(cell)
@@ -119,7 +121,7 @@ def plan_cells(source: SourceNotebook, submitted) -> CellPlan:
             text = source.locked_cells[grade_id]
         if grade_id:
             present.add(grade_id)
-        plan.cells.append((len(plan.cells), text, grade_id))
+        plan.cells.append((number, text, grade_id))
     for grade_id, count in seen_tests.items():
         if count > 1:
             plan.changed_tests.add(tests_by_id[grade_id].name)
@@ -127,7 +129,7 @@ def plan_cells(source: SourceNotebook, submitted) -> CellPlan:
         if exercise.grade_id not in seen_tests:
             plan.changed_tests.add(exercise.name)
     _restore_missing_locked(source, plan, present)
-    plan.cells = [(i, to_python(code), gid) for i, (_, code, gid) in enumerate(plan.cells)]
+    plan.cells = [(label, to_python(code), gid) for label, code, gid in plan.cells]
     return plan
 
 
@@ -142,7 +144,7 @@ def _restore_missing_locked(source: SourceNotebook, plan: CellPlan, present: set
             if indices:
                 insert_at = indices[-1] + 1
                 break
-        plan.cells.insert(insert_at, (0, source.locked_cells[grade_id], grade_id))
+        plan.cells.insert(insert_at, (f"restored {grade_id}", source.locked_cells[grade_id], grade_id))
         present.add(grade_id)
         plan.notes.append(f"read-only cell {grade_id!r} was missing; the original was inserted")
 

@@ -278,7 +278,7 @@ class FunctionProxy:
             except wire.WireError as error:
                 raise _Tampered(f"the worker's reply was malformed ({error})") from None
             return (item for item in result) if reply[2] else result
-        if kind == "raised" and len(reply) == 5:
+        if kind == "raised" and len(reply) == 4:
             raise _rebuild_exception(reply[1], str(reply[2]), reply[3], self._session.sources)
         if kind == "forbidden":
             raise _Forbidden(list(reply[1]))
@@ -364,7 +364,7 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, isolation, scratch: s
                 if time.monotonic() >= deadline:
                     raise
                 faulty[index] = fault
-                notes.append(f"cell {index + 1} ({grade_id or 'your code'}): {fault.status}: "
+                notes.append(f"cell {index} ({grade_id or 'your code'}): {fault.status}: "
                              f"{fault.message}; the notebook was re-run without it")
 
     trusted_check = _trusted_check()
@@ -393,8 +393,8 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, isolation, scratch: s
             session = None
     if session is not None:
         session.close()
-    for index, message in sorted(cell_errors.items()):
-        notes.append(f"cell {index + 1} raised {message}")
+    for index, message in sorted(cell_errors.items(), key=lambda item: str(item[0])):
+        notes.append(f"cell {index} raised {message}")
     return results, notes
 
 

@@ -9,7 +9,7 @@ the interpreter itself). FD is the worker's end of a socket pair; stdout and std
 The worker computes no verdict. It answers four requests from the grader (see `wire`):
 
     ("setup", options)          install the tripwires, seed the random generators
-    ("run", index, code)        exec one cell in the notebook's namespace
+    ("run", label, code)        exec one cell in the notebook's namespace (as file "<cell label>")
     ("lookup", name)            what `name` is in the namespace: a function, a value, or missing
     ("call", name, args, kw)    call the student's function; reply with its result as plain data
 
@@ -191,7 +191,7 @@ class Worker:
         return False
 
     # ---- requests ------------------------------------------------------------------------------
-    def run_cell(self, index: int, code: str):
+    def run_cell(self, index, code: str):
         self.hits.clear()
         try:
             compiled = compile(code, f"<cell {index}>", "exec")
@@ -352,7 +352,7 @@ def _message(error: BaseException) -> str:
 def _describe_error(error: BaseException) -> str:
     line = _student_line(error)
     text = f"{type(error).__name__}: {_message(error)}"
-    return f"{text} ({line[0]}, line {line[1]})" if line else text
+    return f"{text} ({line[0].strip('<>')}, line {line[1]})" if line else text
 
 
 def _student_line(error: BaseException):

@@ -77,6 +77,15 @@ def _tests_first(nb):
 CASES = [
     Case("correct"),
     Case("correct_zip", as_zip=True),
+    Case("stub_not_implemented", solutions={"or_neuron": '''
+def or_neuron():
+    raise NotImplementedError("not implemented yet")
+'''}, expect={"or_neuron": (0, "failed")}),
+    Case("raises_inside_function", solutions={"or_neuron": '''
+def or_neuron():
+    w = np.array([1.0, 1.0])
+    return w @ np.ones(3), -0.5
+'''}, expect={"or_neuron": (0, "failed")}),
     # ---- trust 1: monkeypatching and shadowing cannot earn credit for wrong code
     Case("patches_allclose", solutions={"or_neuron": '''
 np.allclose = lambda *args, **kwargs: True
