@@ -29,9 +29,11 @@ def test_notebook_runs_all_cells_in_jupyterlab_and_shows_its_figures(
     may_fail = graded_cell_indices(nbformat.read(notebook_file, as_version=4)) if student else set()
 
     notebook = LabNotebook(page, lab_server, path).open()
-    notebook.run_all()
-    report = notebook.report()
-    notebook.screenshot(screenshot_dir / screenshot_name(path))
+    try:
+        notebook.run_all()
+        report = notebook.report()
+    finally:  # the screenshot shows what went wrong too
+        notebook.screenshot(screenshot_dir / screenshot_name(path))
 
     unexpected = [str(problem) for problem in report.problems if problem.index not in may_fail]
     assert not unexpected, (
