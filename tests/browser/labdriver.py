@@ -183,14 +183,16 @@ class LabNotebook:
     def run_all(self) -> None:
         """Run > Run All Cells, clicked again when no cell starts (a click right after load can be
         lost), then wait until no cell is queued or running and the kernel is idle."""
+        before = self.page.evaluate(JS_PROMPTS)
         for _attempt in range(RUN_ALL_ATTEMPTS):
             self.page.locator("#jp-MainMenu").get_by_text("Run", exact=True).click()
             self.page.locator(RUN_ALL).click()
             try:
-                # Started: some cell shows [*], or every code cell already has its number.
+                # Started: some cell shows [*], or the prompts changed (a quick run is over).
                 self.page.wait_for_function(
-                    f"""() => ({JS_RUNNING})() || ({JS_PROMPTS})().every(p => /\\[\\d+\\]/.test(p))""",
-                    timeout=START_TIMEOUT, polling=100)
+                    f"""before => ({JS_RUNNING})()
+                        || JSON.stringify(({JS_PROMPTS})()) !== JSON.stringify(before)""",
+                    arg=before, timeout=START_TIMEOUT, polling=100)
                 break
             except Exception:
                 self.page.keyboard.press("Escape")  # close the menu if it is still open
