@@ -7,8 +7,8 @@ What a worker gets (see README, "For instructors", for the honest list):
   course checkout around the nncourse package) are covered by empty read-only tmpfs mounts;
 - always: resource limits (address space, CPU seconds, size of files written, number of
   processes), an environment with nothing of the grader's (no PATH entries but the interpreter's,
-  no proxies, fixed PYTHONHASHSEED, one BLAS thread), `python -I` (no PYTHON* variables, no user
-  site, no current folder on sys.path), a fresh scratch folder as working directory and home,
+  no proxies, fixed PYTHONHASHSEED, one BLAS thread), `python -s -P` (no user site, no current
+  folder on sys.path), a fresh scratch folder as working directory and home,
   stdin/stdout/stderr on /dev/null, its own session so that the grader kills the whole group.
 """
 from __future__ import annotations
@@ -312,7 +312,7 @@ class WorkerProcess:
         grader_end, worker_end = socket.socketpair()
         self.sock = grader_end
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "nncourse.grading.worker", str(worker_end.fileno())],
+            [sys.executable, "-s", "-P", "-m", "nncourse.grading.worker", str(worker_end.fileno())],
             pass_fds=[worker_end.fileno()], cwd=scratch, env=worker_environment(scratch),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             preexec_fn=_preexec(isolation, scratch), close_fds=True)

@@ -1,9 +1,9 @@
 """The sandboxed worker: runs one student's notebook cells and calls their functions on request.
 
-Started by `nncourse.grading.sandbox` as `python -I -m nncourse.grading.worker FD` (isolated mode:
-no PYTHON* variables, no user site, neither the current folder nor the script's folder on
-sys.path, so a numpy.py, nncourse/ or sitecustomize.py next to the notebook is never imported by
-the interpreter itself). FD is the worker's end of a socket pair; stdout and stderr go to
+Started by `nncourse.grading.sandbox` as `python -s -P -m nncourse.grading.worker FD` in an
+environment the grader builds from scratch (no PYTHONPATH; PYTHONHASHSEED fixed, which `-I` would
+ignore): no user site, and neither the current folder nor the script's folder on sys.path, so a
+numpy.py, nncourse/ or sitecustomize.py next to the notebook is never imported. FD is the worker's end of a socket pair; stdout and stderr go to
 /dev/null and Python-level output is counted and capped.
 
 The worker computes no verdict. It answers four requests from the grader (see `wire`):

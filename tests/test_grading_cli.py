@@ -1,0 +1,182 @@
+"""`nncourse autograde` as instructors meet it: mistakes, layouts, determinism, resume, export."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution
+
+NB1 = "01_the_neuron"
+
+
+def venv_env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def nncourse(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nncourse.cli", *args], capture_output=True, text=True,
+                          env=venv_env(), cwd=cwd, timeout=900)
+
+
+@pytest.fixture
+def workdir():
+    # not tmp_path: pytest runs of other sessions prune old basetemps while this one runs
+    with tempfile.TemporaryDirectory(prefix="nncourse-cli-") as folder:
+        yield Path(folder)
+
+
+# ---- instructor mistakes: non-zero exit, one line --------------------------------------------------
+
+def _one_line_error(result) -> str:
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_autograde_reports_a_missing_submissions_folder(workdir):
+    line = _one_line_error(nncourse("autograde", str(workdir / "nope"), "--out", str(workdir / "out")))
+    assert "no such folder" in line and "nope" in line
+
+
+def test_autograde_reports_a_folder_without_submissions(workdir):
+    (workdir / "class").mkdir()
+    line = _one_line_error(nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"),
+                                    "--source", str(SOLUTIONS)))
+    assert "no submissions found" in line
+
+
+def test_autograde_reports_a_source_folder_without_notebooks(workdir):
+    (workdir / "class" / "alice").mkdir(parents=True)
+    (workdir / "empty").mkdir()
+    line = _one_line_error(nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"),
+                                    "--source", str(workdir / "empty")))
+    assert "no notebooks found" in line
+
+
+def test_autograde_reports_unknown_notebook_names(workdir):
+    (workdir / "class" / "alice").mkdir(parents=True)
+    line = _one_line_error(nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"),
+                                    "--source", str(SOLUTIONS), "--notebooks", "09_transformers"))
+    assert "unknown notebook names: 09_transformers" in line
+
+
+# ---- a small class, graded end to end --------------------------------------------------------------
+
+def _write(nb, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def _small_class(folder: Path) -> None:
+    """alice: correct; bob: wrong step and an unseeded coin flip; carol: zip; dave: nbgrader layout."""
+    _write(correct_notebook(NB1), folder / "alice" / f"{NB1}.ipynb")
+    bob = correct_notebook(NB1)
+    set_solution(bob, "step", "def step(z):\n    return (np.asarray(z) > 0).astype(float)\n")
+    # randomness and hashing that would differ between runs without the grader's seeds
+    set_solution(bob, "or_neuron", "import random\nflip = np.random.rand() < 0.5 and random.random() < 2 "
+                                   "and hash('nncourse') % 2 == 0\ndef or_neuron():\n"
+                                   "    return np.array([1.0, 1.0]), (-0.5 if flip else -1.5)\n")
+    _write(bob, folder / "bob" / f"{NB1}.ipynb")
+    with zipfile.ZipFile(folder / "carol.zip", "w") as zf:
+        zf.writestr(f"carol/{NB1}.ipynb", nbformat.writes(correct_notebook(NB1)))
+    _write(correct_notebook(NB1), folder / "dave" / "assignment1" / f"{NB1}.ipynb")
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def small_class(workdir):
+    _small_class(workdir / "class")
+    return workdir
+
+
+@pytest.mark.slow
+def test_autograde_grades_every_layout_and_writes_every_file(small_class):
+    out = small_class / "out"
+    result = nncourse("autograde", str(small_class / "class"), "--out", str(out), "--source", str(SOLUTIONS),
+                      "--notebooks", NB1, "--workers", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "graded 4 students x 1 notebooks" in result.stdout
+    grades = {row["student_id"]: row for row in _rows(out / "grades.csv")}
+    assert set(grades) == {"alice", "bob", "carol", "dave"}
+    for student in ("alice", "carol", "dave"):
+        assert grades[student]["total"] == grades[student]["max_score"] == "5"
+    scores = {(r["student_id"], r["exercise"]): r for r in _rows(out / "scores.csv")}
+    assert scores[("bob", "step")]["status"] == "failed" and scores[("bob", "step")]["score"] == "0"
+    assert "z = 0" in scores[("bob", "step")]["message"] or "0" in scores[("bob", "step")]["message"]
+    assert list(_rows(out / "scores.csv")[0]) == ["student_id", "notebook", "exercise", "score", "max_score",
+                                                   "status", "message"]
+    canvas = list(csv.reader(open(out / "canvas.csv")))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1][0] == "Points Possible" and canvas[1][5] == "5"
+    gradescope = _rows(out / "gradescope.csv")
+    assert {row["SID"]: row["Total Score"] for row in gradescope}["alice"] == "5"
+    for student in grades:
+        assert (out / "feedback" / student / f"{NB1}.html").exists()
+
+
+@pytest.mark.slow
+def test_regrading_gives_identical_csvs_and_resume_skips_what_is_done(small_class):
+    first, second = small_class / "first", small_class / "second"
+    args = ["--source", str(SOLUTIONS), "--notebooks", NB1, "--workers", "2", "--no-progress"]
+    assert nncourse("autograde", str(small_class / "class"), "--out", str(first), *args).returncode == 0
+    assert nncourse("autograde", str(small_class / "class"), "--out", str(second), *args).returncode == 0
+    for name in ("scores.csv", "grades.csv", "canvas.csv", "gradescope.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+    # resume: nothing changed -> nothing regraded; a lost state and a changed submission -> regraded
+    (second / ".state" / "alice" / f"{NB1}.json").unlink()
+    bob = small_class / "class" / "bob" / f"{NB1}.ipynb"
+    nb = nbformat.read(bob, as_version=4)
+    set_solution(nb, "step", "def step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)\n")
+    nbformat.write(nb, bob)
+    result = nncourse("autograde", str(small_class / "class"), "--out", str(second), *args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "2 notebooks graded now, 2 reused" in result.stdout
+    scores = {(r["student_id"], r["exercise"]): r for r in _rows(second / "scores.csv")}
+    assert scores[("bob", "step")]["status"] == "passed"
+    assert scores[("alice", "step")]["status"] == "passed"
+
+
+@pytest.mark.slow
+def test_feedback_and_export_rebuild_from_stored_results(small_class):
+    out = small_class / "out"
+    assert nncourse("autograde", str(small_class / "class"), "--out", str(out), "--source", str(SOLUTIONS),
+                    "--notebooks", NB1, "--workers", "2", "--no-progress").returncode == 0
+    grades = (out / "grades.csv").read_bytes()
+    shutil.rmtree(out / "feedback")
+    (out / "grades.csv").unlink()
+    assert nncourse("feedback", str(out)).returncode == 0
+    assert (out / "feedback" / "bob" / f"{NB1}.html").exists()
+    assert nncourse("export", str(out)).returncode == 0
+    assert (out / "grades.csv").read_bytes() == grades
+    exported = small_class / "from-db"
+    result = nncourse("export", str(exported), "--db", f"sqlite:///{out / 'gradebook.db'}")
+    assert result.returncode == 0, result.stderr
+    from_db = {row["student_id"]: row["total"] for row in _rows(exported / "grades.csv")}
+    assert from_db == {row["student_id"]: row["total"] for row in _rows(out / "grades.csv")}
+
+
+def test_state_files_are_plain_json(tmp_path):
+    from nncourse.grading.autograde import _load_state, _save_state
+    record = {"student_id": "s1", "notebook": NB1, "key": "k", "results": [], "notes": [], "retry": False}
+    _save_state(tmp_path, record)
+    assert json.loads((tmp_path / ".state" / "s1" / f"{NB1}.json").read_text()) == record
+    assert _load_state(tmp_path, "s1", NB1, "k") == record
+    assert _load_state(tmp_path, "s1", NB1, "other key") is None
