@@ -113,6 +113,34 @@ def test_every_exercise_has_a_solution_cell_and_a_locked_graded_check_cell(solut
         assert "### END HIDDEN TESTS" in rest
 
 
+def test_every_graded_test_cell_is_tagged_raises_exception_so_run_all_goes_on(solution_path, generated):
+    """JupyterLab's Run All stops at the first error unless the cell carries `raises-exception`:
+    a student with one unfinished exercise must still see every later cell run."""
+    for nb, where in [(read(solution_path), "solutions"),
+                      (nbformat.reads(generated[solution_path.name], as_version=4), "notebooks")]:
+        for cell in graded_cells(nb):
+            assert "raises-exception" in cell.metadata.get("tags", []), \
+                f"{where}/{solution_path.name}: {nbgrader_meta(cell)['grade_id']} lacks the raises-exception tag"
+        for cell in nb.cells:
+            if "raises-exception" in cell.metadata.get("tags", []):
+                assert nbgrader_meta(cell).get("grade"), \
+                    f"{where}/{solution_path.name}: only graded test cells may hide their errors from Run All"
+
+
+def test_test_cells_pass_only_picklable_values_no_lambdas_or_local_functions(solution_path):
+    """The grader calls the student's function through a proxy in another process and pickles the
+    arguments: a lambda or a function defined in the test cell cannot be sent. Use a module-level
+    function (nncourse.reference.linear, functools.partial of one) instead."""
+    for cell in graded_cells(read(solution_path)):
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(node, ast.Lambda), \
+                f"{solution_path.name} {grade_id}, line {node.lineno}: a lambda cannot be pickled for the grader"
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)), \
+                f"{solution_path.name} {grade_id}, line {node.lineno}: `{node.name}` is defined in a test " \
+                "cell; only module-level functions can be pickled for the grader"
+
+
 def test_notebook_never_imports_the_reference_of_its_own_exercises(solution_path):
     nb = read(solution_path)
     own = {nbgrader_meta(cell)["grade_id"] for cell in solution_cells(nb)}
