@@ -30,7 +30,7 @@ JS_PROMPTS = f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} .jp-Cell
 
 JS_RUNNING = f"""() => ({JS_PROMPTS})().some(prompt => prompt.includes('*'))"""
 
-QUIET_MS = 3_000  # ms: idle with nothing queued for this long, though some cells never ran
+QUIET_MS = 10_000  # ms: idle with nothing queued for this long, though some cells never ran
 
 # Every non-empty code cell, in notebook order: has it an execution number?
 JS_NUMBERED = f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} .jp-Cell.jp-CodeCell'))
@@ -39,8 +39,10 @@ JS_NUMBERED = f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} .jp-Cel
 
 # Run All has finished when the kernel is idle, no cell is queued or running, and either every
 # non-empty code cell has its number or this state has lasted QUIET_MS (some cells never ran:
-# the report says which). JupyterLab can show "idle, nothing queued" for a moment between two
-# cells after a failing cell tagged raises-exception, so the first condition alone is not enough.
+# the report says which). "Idle and nothing queued" alone is not enough: after a cell tagged
+# raises-exception fails, JupyterLab stops showing [*] on the cells still queued in the kernel
+# while the kernel goes on running them, and the status bar flickers to Idle between two of them
+# (seen: 0.5 s of "Idle, nothing queued" before the last cell of notebook 01 got its number).
 JS_FINISHED = f"""() => {{
     const quiet = !({JS_RUNNING})() && ({JS_KERNEL_IDLE})();
     if (!quiet) {{ window.__nncourseQuietSince = null; return false; }}
