@@ -1,8 +1,9 @@
 """Training-step throughput of the reference MLP, against PyTorch and against numpy's matmul.
 
-One step = forward, cost, output gradient, backward and an SGD update of the reference
-implementation (nncourse.reference, the very functions students study) for a 784-256-128-10
-network (ReLU, ReLU, softmax + cross-entropy), batch 128, float32, synthetic data.
+One step = `training_step` of nncourse.reference.training, the very function `train` runs on
+every batch (forward, cost, output gradient, backward and the SGD update, in place on the
+parameters it owns), for a 784-256-128-10 network (ReLU, ReLU, softmax + cross-entropy),
+batch 128, float32, synthetic data.
 
 It prints:
   - steps per second of the reference and, when torch is importable, of the same network in
@@ -39,7 +40,8 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from nncourse.reference import SGD, backward, cost, forward, init_params, output_gradient  # noqa: E402
+from nncourse.reference import SGD, backward, forward, init_params, output_gradient  # noqa: E402
+from nncourse.reference.training import training_step  # noqa: E402
 
 SIZES = [784, 256, 128, 10]
 ACTIVATIONS = ["relu", "relu", "softmax"]
@@ -74,22 +76,22 @@ def synthetic_data(rng):
 
 
 def reference_step_function(X, y):
-    """One training step of nncourse.reference, in float32 throughout (asserted once)."""
+    """One training step as `train` takes it, in float32 throughout (asserted once)."""
     state = {"params": [(W.astype(np.float32), b.astype(np.float32)) for W, b in init_params(SIZES)]}
     optimizer = SGD(LEARNING_RATE)
 
     def step():
-        params = state["params"]
-        A_L, caches = forward(X, params, ACTIVATIONS)
-        cost(A_L, y, "ce")
-        dZ_L = output_gradient(A_L, caches[-1][1], y, "ce", ACTIVATIONS[-1])
-        grads = backward(dZ_L, caches, params, ACTIVATIONS)
-        state["params"] = optimizer.step(params, grads)
-        return A_L, caches, grads
+        state["params"], _, A_L = training_step(X, y, state["params"], ACTIVATIONS, "ce", optimizer)
+        return A_L
 
-    A_L, caches, grads = step()
+    # The in-place update would hide float64 gradients (it casts them back), so check them too.
+    A_L = step()
+    params = state["params"]
+    A_L, caches = forward(X, params, ACTIVATIONS)
+    dZ_L = output_gradient(A_L, caches[-1][1], y, "ce", ACTIVATIONS[-1])
+    grads = backward(dZ_L, caches, params, ACTIVATIONS)
     arrays = [A_L, *(a for cache in caches for a in cache), *(g for pair in grads for g in pair),
-              *(p for pair in state["params"] for p in pair)]
+              *(p for pair in params for p in pair)]
     assert all(a.dtype == np.float32 for a in arrays), "the reference step left float32"
     return step
 

@@ -2,6 +2,10 @@
 
 Every optimiser has one form: `opt.step(params, grads) -> new params`. It keeps whatever it
 needs between steps (velocities, moments) inside itself and never changes `params` or `grads`.
+
+`opt.update(params, grads)` takes the same step in place instead: it changes the arrays in
+`params` (SGD also overwrites those in `grads`). `train` uses it on the parameters and gradients
+it creates itself, to save writing a fresh copy of every weight matrix per step.
 """
 import numpy as np
 
@@ -53,6 +57,14 @@ class SGD:
     def step(self, params, grads):
         return gd_update(params, grads, self.learning_rate)
 
+    def update(self, params, grads):
+        """The same step in place: changes the arrays in params (and overwrites grads)."""
+        _check_grads(params, grads)
+        for (W, b), (dW, db) in zip(params, grads):
+            for theta, dtheta in ((W, dW), (b, db)):
+                dtheta *= self.learning_rate  # in place: no temporary of theta's size
+                theta -= dtheta
+
 
 class Momentum:
     """Gradient descent with momentum: a running average of the gradients sets the direction.
@@ -69,17 +81,30 @@ class Momentum:
         self.beta = float(beta)
         self.velocity = None  # [(vW, vb), ...] once the first step is taken
 
-    def step(self, params, grads):
+    def _start(self, params, grads):
         _check_grads(params, grads)
         if self.velocity is None:
             self.velocity = [(np.zeros_like(dW), np.zeros_like(db)) for dW, db in grads]
         if [(vW.shape, vb.shape) for vW, vb in self.velocity] != [(dW.shape, db.shape) for dW, db in grads]:
             raise ValueError("this Momentum optimiser was used on parameters of other shapes: "
                              "make a new one for each network")
+
+    def step(self, params, grads):
+        self._start(params, grads)
         beta, lr = self.beta, self.learning_rate
         self.velocity = [(beta * vW + (1 - beta) * dW, beta * vb + (1 - beta) * db)
                          for (vW, vb), (dW, db) in zip(self.velocity, grads)]
         return [(W - lr * vW, b - lr * vb) for (W, b), (vW, vb) in zip(params, self.velocity)]
+
+    def update(self, params, grads):
+        """The same step in place: changes the arrays in params (and the velocities)."""
+        self._start(params, grads)
+        beta, lr = self.beta, self.learning_rate
+        for (W, b), (dW, db), (vW, vb) in zip(params, grads, self.velocity):
+            for theta, dtheta, v in ((W, dW, vW), (b, db, vb)):
+                v *= beta
+                v += (1 - beta) * dtheta
+                theta -= lr * v
 
 
 class Adam:
@@ -102,7 +127,8 @@ class Adam:
         self.m = None  # first moments, one array per parameter array
         self.v = None  # second moments
 
-    def step(self, params, grads):
+    def _start(self, params, grads):
+        """The gradients as one flat list, after the checks; counts the step."""
         _check_grads(params, grads)
         flat_grads = [g for pair in grads for g in pair]
         if self.m is None:
@@ -112,6 +138,10 @@ class Adam:
             raise ValueError("this Adam optimiser was used on parameters of other shapes: "
                              "make a new one for each network")
         self.t += 1
+        return flat_grads
+
+    def step(self, params, grads):
+        flat_grads = self._start(params, grads)
         b1, b2, t = self.beta1, self.beta2, self.t
         self.m = [b1 * m + (1 - b1) * g for m, g in zip(self.m, flat_grads)]
         self.v = [b2 * v + (1 - b2) * g**2 for v, g in zip(self.v, flat_grads)]
@@ -121,6 +151,20 @@ class Adam:
         new = [p - lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
                for p, m, v in zip(flat_params, self.m, self.v)]
         return [(new[2 * l], new[2 * l + 1]) for l in range(len(params))]
+
+    def update(self, params, grads):
+        """The same step in place: changes the arrays in params (and the moments)."""
+        flat_grads = self._start(params, grads)
+        b1, b2, t = self.beta1, self.beta2, self.t
+        lr, eps = self.learning_rate, self.eps
+        correction1, correction2 = 1 - b1**t, 1 - b2**t
+        flat_params = [p for pair in params for p in pair]
+        for p, m, v, g in zip(flat_params, self.m, self.v, flat_grads):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g**2
+            p -= lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

@@ -67,6 +67,25 @@ def _check_targets(y, m, n_out, loss, name="y"):
     return y
 
 
+def training_step(X, y, params, activations, loss, optimizer):
+    """One step of gradient descent on a batch: forward, cost, backward, update.
+
+    Returns (params, cost, A_L): the parameters after the update, the batch's cost before it
+    and the network's output A_L. An optimiser with an `update` method (SGD, Momentum, Adam)
+    changes the arrays in `params` in place, so call this only on parameters you own, as
+    `train` does; any other optimiser object's `step` returns new parameters.
+    """
+    A_L, caches = forward(X, params, activations)
+    batch_cost = cost(A_L, y, loss)
+    dZ_L = output_gradient(A_L, caches[-1][1], y, loss, activations[-1])
+    grads = backward(dZ_L, caches, params, activations)
+    if hasattr(optimizer, "update"):
+        optimizer.update(params, grads)  # in place: params and grads are this training's own
+    else:
+        params = optimizer.step(params, grads)
+    return params, batch_cost, A_L
+
+
 def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, batch_size=None,
           seed=0, *, optimizer="sgd", X_val=None, y_val=None, progress=False, callback=None):
     """Train a network by gradient descent; returns (params, history).
@@ -75,10 +94,12 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     layer_sizes: [n_0, ..., n_L]   activations: one name per layer   loss: "mse", "bce" or "ce"
     batch_size: None for full-batch gradient descent, else mini-batches shuffled every epoch.
     seed: sets both the initial weights and the shuffling.
-    optimizer: "sgd", "momentum", "adam" (made with learning_rate) or an object with .step.
+    optimizer: "sgd", "momentum", "adam" (made with learning_rate) or an object with .step
+    (and optionally .update, the same step in place; see training_step).
     X_val, y_val: optional validation data, scored after every epoch.
     progress: show a progress bar with the cost and accuracy.
-    callback: called as callback(epoch, params, history) after every epoch.
+    callback: called as callback(epoch, params, history) after every epoch. The arrays in
+    params are train's own, updated in place by the epochs that follow: copy what you keep.
     history: a History, the mean cost over each epoch's examples (measured on each batch
     before its update), plus .accuracy, .val_loss and .val_accuracy.
     """
@@ -107,6 +128,7 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     classify = loss != "mse"
     opt = make_optimizer(optimizer, learning_rate) if isinstance(optimizer, str) else optimizer
 
+    # astype copies: these arrays are train's own, which the optimiser may update in place
     params = [(W.astype(X.dtype), b.astype(X.dtype)) for W, b in init_params(sizes, seed)]
     rng = np.random.default_rng(seed)
     history = History()
@@ -119,13 +141,10 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
             total_cost, n_correct = 0.0, 0
             batches = [(X, y)] if batch_size is None else minibatches(X, y, batch_size, rng)
             for X_batch, y_batch in batches:
-                A_L, caches = forward(X_batch, params, activations)
-                total_cost += cost(A_L, y_batch, loss) * len(X_batch)
+                params, batch_cost, A_L = training_step(X_batch, y_batch, params, activations, loss, opt)
+                total_cost += batch_cost * len(X_batch)
                 if classify:
                     n_correct += int(np.sum(labels_from_output(A_L) == y_batch))
-                dZ_L = output_gradient(A_L, caches[-1][1], y_batch, loss, activations[-1])
-                grads = backward(dZ_L, caches, params, activations)
-                params = opt.step(params, grads)
 
             history.append(total_cost / len(X))
             if classify:
