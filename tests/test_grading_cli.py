@@ -58,6 +58,23 @@ def test_autograde_reports_a_folder_without_submissions(workdir):
     assert "no submissions found" in line
 
 
+def test_autograde_reports_student_folders_without_any_notebook(workdir):
+    (workdir / "class" / "alice").mkdir(parents=True)
+    (workdir / "class" / "alice" / "notes.txt").write_text("hello")
+    line = _one_line_error(nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"),
+                                    "--source", str(SOLUTIONS)))
+    assert "no notebooks found" in line and "01_the_neuron.ipynb" in line
+
+
+def test_autograde_reports_an_unusable_gradebook_before_grading(workdir):
+    _write(correct_notebook(NB1), workdir / "class" / "alice" / f"{NB1}.ipynb")
+    line = _one_line_error(nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"),
+                                    "--source", str(SOLUTIONS), "--notebooks", NB1,
+                                    "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    assert "cannot use the gradebook" in line
+    assert not (workdir / "out" / "scores.csv").exists()
+
+
 def test_autograde_reports_a_source_folder_without_notebooks(workdir):
     (workdir / "class" / "alice").mkdir(parents=True)
     (workdir / "empty").mkdir()

@@ -107,7 +107,11 @@ def _digest(path: str | None, extra: str) -> str:
 _POOL: dict = {}
 
 
-def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts) -> None:
+def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts, slots) -> None:
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+    sandbox.use_slot(isolation, slot)
     _POOL["isolation"] = isolation
     _POOL["timeouts"] = timeouts
     _POOL["sources"] = {}
@@ -232,6 +236,9 @@ def autograde(options: Options) -> str:
     found = collect(submissions, names, out / ".work")
     db_url = options.db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
 
+    if options.gradebook:
+        _check_gradebook(db_url, options.assignment, {n: sources[n] for n in names})
+
     hidden = [str(Path(p).resolve()) for p in (sources[names[0]].path.parent, submissions_root(submissions),
                                                submissions, out)]
     if db_url.startswith("sqlite:///"):
@@ -265,6 +272,20 @@ def autograde(options: Options) -> str:
                           len(jobs))
 
 
+def _check_gradebook(db_url: str, assignment: str, sources: dict[str, SourceNotebook]) -> None:
+    """Open the gradebook and create the assignment before grading: a wrong --db fails fast."""
+    from .gradebook import ensure_structure, open_gradebook
+    try:
+        gb = open_gradebook(db_url)
+        try:
+            ensure_structure(gb, assignment, sources)
+        finally:
+            gb.close()
+    except Exception as error:  # noqa: BLE001 - any database problem is the instructor's to fix
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise InstructorError(f"cannot use the gradebook {db_url}: {type(error).__name__}: {first_line}") from None
+
+
 def _run_jobs(jobs: list[Job], isolation, options: Options, out: Path) -> list[dict]:
     records = []
     if not jobs:
@@ -273,7 +294,8 @@ def _run_jobs(jobs: list[Job], isolation, options: Options, out: Path) -> list[d
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context,
                                                 initializer=_init_pool,
-                                                initargs=(isolation, options.timeouts)) as pool:
+                                                initargs=(isolation, options.timeouts,
+                                                          context.Value("i", 0))) as pool:
         futures = {pool.submit(grade_job, job): job for job in jobs}
         try:
             for future in concurrent.futures.as_completed(futures):

@@ -124,4 +124,8 @@ def collect(submissions: Path, notebooks: list[str], work: Path) -> list[Submiss
                                          f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 1_000_000} MB"))
             else:
                 result.append(Submission(student_id, notebook, path, path.parent))
+    if all(sub.problem == "missing" for sub in result):
+        raise InstructorError(f"no notebooks found in {root} (looked for "
+                              f"{', '.join(n + '.ipynb' for n in notebooks[:3])}{', ...' if len(notebooks) > 3 else ''} "
+                              "in each student's folder or zip)")
     return result

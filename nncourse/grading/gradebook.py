@@ -45,7 +45,7 @@ def open_gradebook(db_url: str):
     """nbgrader's Gradebook; creating the tables is retried (two graders may start together)."""
     from nbgrader.api import Gradebook
     _ensure_alembic_on_path()
-    return _retry(lambda: Gradebook(db_url))
+    return _retry(lambda: Gradebook(db_url), attempts=3)
 
 
 def ensure_structure(gb, assignment: str, sources: dict[str, SourceNotebook]) -> None:

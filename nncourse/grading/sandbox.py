@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SANDBOX_USER = "nncourse-sandbox"
+UID_RANGE_START = 2_000_000
+MAX_SLOTS = 256
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -60,8 +62,9 @@ class Isolation:
     """How workers are isolated in this run; `describe()` says it in one line for the summary."""
     limits: Limits = field(default_factory=Limits)
     hidden_paths: list[str] = field(default_factory=list)
-    uid: int | None = None
-    gid: int | None = None
+    uid: int | None = None       # the uid workers run as (set per grader process by `use_slot`)
+    gid: int | None = None       # the group of the nncourse-sandbox user
+    uid_base: int | None = None  # first of the run's worker uids
     namespaces: bool = False
     scratch_root: str = ""
     font_cache: str | None = None
@@ -72,7 +75,8 @@ class Isolation:
 
     def describe(self) -> str:
         parts = []
-        parts.append(f"user {SANDBOX_USER}" if self.uid is not None else "same user as the grader")
+        parts.append(f"one unprivileged uid per worker (group {SANDBOX_USER})" if self.uid is not None
+                     else "same user as the grader")
         parts.append("no network, grader folders hidden (namespaces)" if self.namespaces
                      else "network and folders NOT isolated (not root)")
         parts.append(f"memory {self.limits.memory_bytes // 1024**2} MB")
@@ -135,6 +139,12 @@ def prepare(hidden_paths: list[str], limits: Limits | None = None) -> Isolation:
     limits = limits or Limits()
     ids = ensure_sandbox_user()
     isolation = Isolation(limits=limits, uid=ids[0] if ids else None, gid=ids[1] if ids else None)
+    if ids:
+        # Workers graded at the same time must not share a uid: the same uid could read each
+        # other's /proc/<pid>/cwd and memory. Each grader process takes its own uid from a range
+        # no login uses (no passwd entry is needed to run as a uid); the range depends on the run,
+        # so two runs on one machine do not share uids either.
+        isolation.uid_base = UID_RANGE_START + (os.getpid() % 10_000) * MAX_SLOTS
     isolation.namespaces = namespaces_work()
     isolation.scratch_root = tempfile.mkdtemp(prefix="nncourse-grading-")
     os.chmod(isolation.scratch_root, 0o711)
@@ -149,6 +159,12 @@ def prepare(hidden_paths: list[str], limits: Limits | None = None) -> Isolation:
     if isolation.namespaces and isolation.uid is not None:
         isolation.reopened = _plan_reopened(isolation)
     return isolation
+
+
+def use_slot(isolation: Isolation, slot: int) -> None:
+    """Run this grader process's workers as uid `uid_base + slot` (one slot per grader process)."""
+    if isolation.uid_base is not None:
+        isolation.uid = isolation.uid_base + slot % MAX_SLOTS
 
 
 def _may_traverse(path: str, uid: int, gid: int) -> bool:

@@ -85,7 +85,7 @@ class _Tampered(WorkerFault):
 class Session:
     """A live worker that has run the notebook's cells, with the grader's end of the wire."""
 
-    def __init__(self, isolation, scratch: str, setup: dict, deadline: float):
+    def __init__(self, isolation, scratch: str, deadline: float):
         self.deadline = deadline
         self.request_deadline = deadline
         self.process = sandbox.WorkerProcess(isolation, scratch)
@@ -343,7 +343,7 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, isolation, scratch: s
 
     def boot() -> Session:
         while True:
-            live = Session(isolation, scratch, setup, deadline)
+            live = Session(isolation, scratch, deadline)
             live.sources = sources
             try:
                 ready = live.request(("setup", setup), timeouts.startup)

@@ -81,6 +81,7 @@ class Worker:
         self.hits: list[str] = []          # names of forbidden references called, in order
         self.trusted_depth = 0             # > 0 while a grader-supplied function runs
         self.originals: dict = {}          # tripwired function object -> callable copy of its original
+        self._by_name: dict = {}           # exercise name -> callable copy of its original
         self.allowed_files: set[str] = set()
         self.trusted_code = set()
         # imported here so that `send` never looks anything up in a module the student can patch
@@ -157,7 +158,6 @@ class Worker:
             func.__code__ = scope[func.__name__].__code__
             func.__defaults__ = None
             func.__kwdefaults__ = None
-            self._by_name = getattr(self, "_by_name", {})
             self._by_name[name] = original
 
     def _tripwire(self, name: str, notebook: str, args, kwargs):
