@@ -64,6 +64,23 @@ def test_every_optimizer_descends_a_quadratic_without_touching_its_inputs(name, 
     assert all(p.dtype == np.float32 for pair in params for p in pair)
 
 
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_in_place_update_takes_exactly_the_step_that_step_returns(name):
+    params = float32(ref.init_params([4, 3, 2], seed=0))
+    targets = float32(ref.init_params([4, 3, 2], seed=1))
+    pure, in_place = ref.make_optimizer(name, 0.05), ref.make_optimizer(name, 0.05)
+    owned = copy.deepcopy(params)
+    for _ in range(5):
+        params = pure.step(params, quadratic_grads(params, targets))
+        arrays_before = [id(p) for pair in owned for p in pair]
+        in_place.update(owned, quadratic_grads(owned, targets))
+        assert [id(p) for pair in owned for p in pair] == arrays_before  # the same arrays, changed
+    for (W, b), (oW, ob) in zip(params, owned):
+        np.testing.assert_array_equal(W, oW)
+        np.testing.assert_array_equal(b, ob)
+        assert oW.dtype == np.float32 and ob.dtype == np.float32
+
+
 def test_first_steps_follow_the_update_rules():
     params = [(np.array([[1.0, -2.0]]), np.array([0.5, 0.0]))]
     grads = [(np.array([[0.4, -0.2]]), np.array([1.0, 0.0]))]
