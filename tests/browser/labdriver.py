@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 STATUS_BAR = "#jp-main-statusbar"
 RUN_ALL = '[data-command="runmenu:run-all"]'
@@ -177,7 +179,7 @@ class LabNotebook:
     def wait_until(self, js: str, timeout_ms: int, what: str) -> None:
         try:
             self.page.wait_for_function(js, timeout=timeout_ms, polling=200)
-        except Exception as error:  # playwright's TimeoutError
+        except PlaywrightTimeout as error:
             status = self.page.locator(STATUS_BAR).text_content(timeout=5_000)
             raise LabError(f"{self.path}: waited {timeout_ms / 1000:.0f} s for {what}; "
                            f"status bar: {status!r}") from error
@@ -196,7 +198,7 @@ class LabNotebook:
                         || JSON.stringify(({JS_PROMPTS})()) !== JSON.stringify(before)""",
                     arg=before, timeout=START_TIMEOUT, polling=100)
                 break
-            except Exception:
+            except PlaywrightTimeout:
                 self.page.keyboard.press("Escape")  # close the menu if it is still open
         else:
             raise LabError(f"{self.path}: Run All started no cell in {RUN_ALL_ATTEMPTS} tries")
