@@ -195,8 +195,6 @@ def lab_server(course_copy, tmp_path_factory) -> LabServer:
         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: read the notebook model
     ]
-    if "--allow-root" not in command and hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
     log = home / "jupyterlab.log"
     server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=course_copy, log=log)
     with open(log, "wb") as log_file:
