@@ -82,11 +82,13 @@ def _nbgrader(grade_id: str, *, solution=False, grade=False, points=0) -> dict:
 HARNESS_GRADED_CELL = 3
 HARNESS_STDERR_CELL = 5
 HARNESS_FIGURE_CELLS = [4, 6]
+HARNESS_BROKEN_IMAGE_CELL = 7
 
 
 def write_harness_notebooks(folder: Path) -> None:
     """`harness/student.ipynb`: a graded check that fails (tagged `raises-exception`, as the course's
-    graded cells are, so Run All goes on), two figures, and one unexpected stderr line."""
+    graded cells are, so Run All goes on), two figures, one unexpected stderr line, and a PNG
+    output whose bytes are not an image (the browser cannot decode it)."""
     cells = [
         nbformat.v4.new_markdown_cell("# Harness\nThe browser suite's own notebook."),
         nbformat.v4.new_code_cell("import sys\nimport numpy as np\nimport matplotlib.pyplot as plt"),
@@ -103,6 +105,8 @@ def write_harness_notebooks(folder: Path) -> None:
         nbformat.v4.new_code_cell(
             "fig, ax = plt.subplots(figsize=(4, 3))\nax.scatter(x, x ** 2)\n"
             "ax.set_title('second figure')\nplt.show()"),
+        nbformat.v4.new_code_cell(
+            "from IPython.display import Image\nImage(data=b'these bytes are no PNG', format='png')"),
     ]
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",

@@ -18,6 +18,7 @@ OPEN_TIMEOUT = 90_000       # ms: JupyterLab loads, the kernel starts and connec
 START_TIMEOUT = 5_000       # ms: a Run All that shows no running cell by then was lost: click again
 RUN_TIMEOUT = 300_000       # ms: the slowest notebook's Run All
 RUN_ALL_ATTEMPTS = 3
+IMAGES_TIMEOUT = 30_000     # ms: the browser decodes every image of the outputs
 
 # True when the status bar shows the kernel connected and idle ("Python 3 (ipykernel) | Idle").
 JS_KERNEL_IDLE = f"""() => {{
@@ -206,6 +207,11 @@ class LabNotebook:
         self.wait_until(JS_FINISHED, RUN_TIMEOUT, "Run All to finish")
 
     def report(self) -> RunReport:
+        """What Run All left, once the browser has finished loading every image (a broken one
+        counts as finished too: it is then reported as not decoded)."""
+        self.wait_until(f"""() => Array.from(document.querySelectorAll('{NOTEBOOK} img'))
+                                .every(img => img.complete)""",
+                        IMAGES_TIMEOUT, "the images to load")
         return RunReport.build(self.page.evaluate(JS_MODEL), self.page.evaluate(JS_RENDERED))
 
     def screenshot(self, target: Path, max_height: int = 32_000) -> Path:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from course_notebooks import (HARNESS_FIGURE_CELLS, HARNESS_GRADED_CELL, HARNESS_STDERR_CELL,
-                              course_notebook_paths, graded_cell_indices)
+from course_notebooks import (HARNESS_BROKEN_IMAGE_CELL, HARNESS_FIGURE_CELLS,
+                              HARNESS_GRADED_CELL, HARNESS_STDERR_CELL, course_notebook_paths,
+                              graded_cell_indices)
 from labdriver import LabNotebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -51,7 +52,8 @@ def test_notebook_runs_all_cells_in_jupyterlab_and_shows_its_figures(
 
 def test_suite_reports_each_error_in_its_cell_and_counts_every_figure(page, lab_server):
     """The detectors above can fail: on the suite's own harness notebook they find the failing
-    graded cell, the unexpected stderr line and both figures, each in its own cell."""
+    graded cell, the unexpected stderr line, both figures, and the PNG the browser cannot decode,
+    each in its own cell."""
     path = "harness/student.ipynb"
     on_disk = nbformat.read(lab_server.root / path, as_version=4)
     notebook = LabNotebook(page, lab_server, path).open()
@@ -64,7 +66,9 @@ def test_suite_reports_each_error_in_its_cell_and_counts_every_figure(page, lab_
     assert "NotImplementedError" in report.problems[0].text
     assert report.problems[0].grade_id == "check_double"
     assert report.never_ran == []  # the failing graded cell is tagged raises-exception
-    assert report.expected_images == {index: 1 for index in HARNESS_FIGURE_CELLS}
-    assert report.image_mismatches() == []
+    assert report.expected_images == {
+        index: 1 for index in [*HARNESS_FIGURE_CELLS, HARNESS_BROKEN_IMAGE_CELL]}
     assert [cell["loaded"] for cell in report.rendered] == [
         1 if index in HARNESS_FIGURE_CELLS else 0 for index in range(len(on_disk.cells))]
+    assert report.image_mismatches() == [
+        f"cell {HARNESS_BROKEN_IMAGE_CELL}: 1 PNG outputs, 1 <img> elements, 0 decoded"]
