@@ -197,3 +197,20 @@ def test_state_files_are_plain_json(tmp_path):
     assert json.loads((tmp_path / ".state" / "s1" / f"{NB1}.json").read_text()) == record
     assert _load_state(tmp_path, "s1", NB1, "k") == record
     assert _load_state(tmp_path, "s1", NB1, "other key") is None
+
+
+@pytest.mark.slow
+def test_the_model_answers_of_every_notebook_get_full_marks(workdir):
+    """No false alarm anywhere: tripwires, proxies and the sandbox leave correct answers alone."""
+    notebooks = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+    for notebook in notebooks:
+        _write(correct_notebook(notebook), workdir / "class" / "model" / f"{notebook}.ipynb")
+    out = workdir / "out"
+    result = nncourse("autograde", str(workdir / "class"), "--out", str(out), "--source", str(SOLUTIONS),
+                      "--workers", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr[-3000:]
+    not_passed = [(r["notebook"], r["exercise"], r["status"], r["message"])
+                  for r in _rows(out / "scores.csv") if r["status"] != "passed"]
+    assert not_passed == []
+    (grades,) = _rows(out / "grades.csv")
+    assert grades["total"] == grades["max_score"]
