@@ -34,6 +34,15 @@ from .verdict import ExerciseResult, GraderError, Timeouts, grade_notebook
 GRADER_VERSION = "1"   # part of the resume key: bump when a change must regrade everything
 
 
+class GradingIncomplete(Exception):
+    """The grader itself failed on some notebooks (not the students): they are retried on a rerun."""
+
+    def __init__(self, summary: str, reason: str):
+        super().__init__(reason)
+        self.summary = summary
+        self.reason = reason
+
+
 @dataclass
 class Options:
     submissions: Path
@@ -268,8 +277,13 @@ def autograde(options: Options) -> str:
         record(db_url, options.assignment, {n: sources[n] for n in names}, records)
     report.write_csvs(out, records, names)
     report.write_feedback(out, records)
-    return report.summary(records, time.monotonic() - started, options.workers, isolation.describe(),
+    text = report.summary(records, time.monotonic() - started, options.workers, isolation.describe(),
                           len(jobs))
+    problems = sum(1 for r in records if r.get("retry"))
+    if problems:
+        raise GradingIncomplete(text, f"{problems} notebooks could not be graded because of a grader "
+                                      "problem (see their message in scores.csv); rerun to retry them")
+    return text
 
 
 def _check_gradebook(db_url: str, assignment: str, sources: dict[str, SourceNotebook]) -> None:

@@ -52,7 +52,7 @@ def _fail(command: str, reason: str) -> int:
 
 
 def run_autograde(args) -> int:
-    from .autograde import Options, autograde
+    from .autograde import GradingIncomplete, Options, autograde
     from .collect import InstructorError
     from .sandbox import Limits
     from .verdict import Timeouts
@@ -67,6 +67,10 @@ def run_autograde(args) -> int:
         print(autograde(options))
     except InstructorError as error:
         return _fail("autograde", str(error))
+    except GradingIncomplete as incomplete:
+        print(incomplete.summary)
+        print(f"nncourse autograde: error: {incomplete.reason}", file=sys.stderr)
+        return 1
     return 0
 
 

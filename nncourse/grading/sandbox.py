@@ -72,12 +72,14 @@ class Isolation:
     # (e.g. /root holding a pyenv interpreter) are covered by a tmpfs in the worker's mount
     # namespace, and only the targets the worker needs (the interpreter) are bound back into it.
     reopened: list = field(default_factory=list)
+    # a root-only folder outside /tmp where a worker's scratch is held while its private /tmp is made
+    private_stage: str | None = None
 
     def describe(self) -> str:
         parts = []
         parts.append(f"one unprivileged uid per worker (group {SANDBOX_USER})" if self.uid is not None
                      else "same user as the grader")
-        parts.append("no network, grader folders hidden (namespaces)" if self.namespaces
+        parts.append("no network, grader folders hidden, private /tmp (namespaces)" if self.namespaces
                      else "network and folders NOT isolated (not root)")
         parts.append(f"memory {self.limits.memory_bytes // 1024**2} MB")
         return ", ".join(parts)
@@ -158,6 +160,8 @@ def prepare(hidden_paths: list[str], limits: Limits | None = None) -> Isolation:
     isolation.font_cache = _build_font_cache(isolation.scratch_root)
     if isolation.namespaces and isolation.uid is not None:
         isolation.reopened = _plan_reopened(isolation)
+        if os.path.isdir("/run") and os.access("/run", os.W_OK):
+            isolation.private_stage = tempfile.mkdtemp(prefix="nncourse-grading-stage-", dir="/run")
     return isolation
 
 
@@ -204,6 +208,8 @@ def _plan_reopened(isolation: Isolation) -> list:
 
 def cleanup(isolation: Isolation) -> None:
     shutil.rmtree(isolation.scratch_root, ignore_errors=True)
+    if isolation.private_stage:
+        shutil.rmtree(isolation.private_stage, ignore_errors=True)
 
 
 def _build_font_cache(scratch_root: str) -> str | None:
@@ -282,6 +288,7 @@ def _preexec(isolation: Isolation, scratch: str):
     limits = isolation.limits
     hidden = list(isolation.hidden_paths)
     reopened = list(isolation.reopened)
+    scratch_stage = isolation.private_stage
     libc = _libc() if isolation.namespaces else None
 
     def run() -> None:
@@ -307,6 +314,15 @@ def _preexec(isolation: Isolation, scratch: str):
                     ok = libc.mount(b"/dev/null", encoded, None, MS_BIND, None)
                 if ok != 0:
                     raise OSError(ctypes.get_errno(), f"hiding {path} failed")
+            if scratch_stage:
+                # a private, empty /tmp (and /var/tmp, /dev/shm) holding only this worker's scratch,
+                # so that workers graded at the same time cannot leave files for each other
+                _mount(libc, scratch, scratch_stage, None, MS_BIND)
+                for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+                    if os.path.isdir(shared):
+                        _mount(libc, "tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+                os.makedirs(scratch, mode=0o755, exist_ok=True)
+                _mount(libc, scratch_stage, scratch, None, MS_BIND)
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))

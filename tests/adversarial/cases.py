@@ -210,6 +210,15 @@ def or_neuron():
         return np.array([1.0, 1.0]), -1.5
     return np.array([1.0, 1.0]), -0.5
 '''}),
+    Case("looks_around_tmp", solutions={"or_neuron": '''
+import os
+def or_neuron():
+    # a private /tmp: only the folders leading to this worker's own scratch copy
+    seen = set(os.listdir("/tmp")) | set(os.listdir("/dev/shm"))
+    if len(seen) > 1:
+        return np.array([1.0, 1.0]), -1.5
+    return np.array([1.0, 1.0]), -0.5
+'''}),
     # ---- trust 4: faults cost one exercise
     Case("endless_loop", solutions={"and_neuron": '''
 def and_neuron():
