@@ -286,16 +286,20 @@ class FunctionProxy:
 
 
 class StudentNames(dict):
-    """The test cell's local names: what the grader does not define is looked up in the worker."""
+    """The test cell's namespace: the grader's own names, and, for any other name, the student's.
 
-    def __init__(self, session: Session, grader_globals: dict, timeout: float):
-        super().__init__()
+    Used as the globals of the test cell, so that functions a test cell defines see the student's
+    names too. A name that is neither the grader's nor a builtin is looked up in the worker: a
+    function there becomes a FunctionProxy, a plain value is copied, a missing name stays missing.
+    """
+
+    def __init__(self, session: Session, grader_names: dict, timeout: float):
+        super().__init__(grader_names)
         self._session = session
-        self._globals = grader_globals
         self._timeout = timeout
 
     def __missing__(self, name):
-        if name in self._globals or hasattr(builtins, name):
+        if hasattr(builtins, name) or name.startswith("__"):
             raise KeyError(name)
         reply = self._session.request(("lookup", name), self._timeout)
         if reply[0] != "looked" or len(reply) != 4:
@@ -401,9 +405,8 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, isolation, scratch: s
 def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Timeouts,
                cell_error: str | None) -> ExerciseResult:
     """Execute the source's test cell for `exercise` in the grader, against the sandboxed functions."""
-    grader_globals = {"__builtins__": builtins, "__name__": "__grader__", "check": trusted_check,
-                      "np": np, "numpy": np}
-    names = StudentNames(session, grader_globals, timeouts.exercise)
+    names = StudentNames(session, {"__builtins__": builtins, "__name__": "__grader__",
+                                   "check": trusted_check, "np": np, "numpy": np}, timeouts.exercise)
     printed = io.StringIO()
     started = time.monotonic()
     code = compile(exercise.test_source, f"<tests of {exercise.name}>", "exec")
@@ -417,7 +420,7 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Ti
     session.deadline = min(saved_deadline, exercise_deadline)
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-            exec(code, grader_globals, names)
+            exec(code, names)
     except WorkerFault as fault:  # also _Tampered
         if fault.status == "timeout":
             return result("timeout", f"{exercise.name}: did not finish within {timeouts.exercise:g} s "
