@@ -241,3 +241,15 @@ def test_an_interrupted_run_resumes_without_regrading_what_is_done(workdir):
     rows = _rows(out / "scores.csv")
     assert {r["student_id"] for r in rows} == {f"s{s}" for s in range(6)}
     assert all(r["status"] == "passed" for r in rows)
+
+
+def test_a_grader_that_cannot_start_its_sandbox_exits_1_and_keeps_every_row(workdir):
+    """1 MB of memory is too little for Python itself: every notebook is an `error` to be retried."""
+    _write(correct_notebook(NB1), workdir / "class" / "alice" / f"{NB1}.ipynb")
+    result = nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"), "--source",
+                      str(SOLUTIONS), "--notebooks", NB1, "--memory", "1", "--workers", "1", "--no-progress")
+    assert result.returncode == 1
+    assert "grader problem" in result.stderr and "rerun" in result.stderr
+    rows = _rows(workdir / "out" / "scores.csv")
+    assert {r["status"] for r in rows} == {"error"} and len(rows) == 5
+    assert all("grader problem" in r["message"] for r in rows)

@@ -110,6 +110,10 @@ class Session:
                 continue
             except (EOFError, OSError):
                 raise self._died() from None
+            except wire.MessageTooLarge:
+                self.close()
+                raise WorkerFault("crashed", f"returned more than {wire.MAX_MESSAGE_BYTES // 2**20} MB "
+                                             "of data") from None
             except wire.WireError as error:
                 self.close()
                 raise _Tampered(f"the worker sent a message the grader refuses ({error})") from None

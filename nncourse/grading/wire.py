@@ -24,6 +24,10 @@ class WireError(Exception):
     """A message that is malformed, too large, or holds something other than plain data."""
 
 
+class MessageTooLarge(WireError):
+    """A reply larger than MAX_MESSAGE_BYTES (a function that returned an enormous array)."""
+
+
 class _PlainUnpickler(pickle.Unpickler):
     def find_class(self, module, name):  # noqa: D401 - pickle's hook
         raise WireError(f"refused a message that names {module}.{name}: only plain data may cross")
@@ -60,7 +64,7 @@ def recv(sock, *, plain: bool):
     """Receive one framed message; plain=True decodes with the refusing unpickler."""
     (size,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
     if size > MAX_MESSAGE_BYTES:
-        raise WireError(f"a message of {size} bytes is larger than the limit of {MAX_MESSAGE_BYTES}")
+        raise MessageTooLarge(f"a message of {size} bytes is larger than the limit of {MAX_MESSAGE_BYTES}")
     data = _recv_exactly(sock, size)
     return loads_plain(data) if plain else pickle.loads(data)
 

@@ -102,6 +102,9 @@ import builtins
 builtins.AssertionError = type("AssertionError", (Exception,), dict())
 builtins.print = lambda *args, **kwargs: None
 ''' + WRONG_OR}, expect={"or_neuron": (0, "failed")}),
+    Case("patches_allclose_harmlessly", solutions={"or_neuron": '''
+np.allclose = lambda *args, **kwargs: True
+''' + CORRECT_OR}),
     Case("numpy_py_next_to_notebook", files={"numpy.py": "allclose = lambda *a, **k: True\n"},
          solutions={"or_neuron": WRONG_OR}, expect={"or_neuron": (0, "failed")}),
     Case("sitecustomize_next_to_notebook",
@@ -242,6 +245,15 @@ def and_neuron():
 while True:
     pass
 '''}, expect={"and_neuron": (0, "timeout")}),
+    Case("sys_exit", solutions={"and_neuron": '''
+import sys
+def and_neuron():
+    sys.exit("bye")
+'''}, expect={"and_neuron": (0, "failed")}),
+    Case("endless_recursion", solutions={"and_neuron": '''
+def and_neuron():
+    return and_neuron()
+'''}, expect={"and_neuron": (0, "failed")}),
     Case("os_exit", solutions={"and_neuron": '''
 import os
 def and_neuron():
