@@ -66,6 +66,7 @@ def test_autograde_reports_student_folders_without_any_notebook(workdir):
     assert "no notebooks found" in line and "01_the_neuron.ipynb" in line
 
 
+@pytest.mark.slow
 def test_autograde_reports_an_unusable_gradebook_before_grading(workdir):
     _write(correct_notebook(NB1), workdir / "class" / "alice" / f"{NB1}.ipynb")
     line = _one_line_error(nncourse("autograde", str(workdir / "class"), "--out", str(workdir / "out"),
@@ -243,6 +244,7 @@ def test_an_interrupted_run_resumes_without_regrading_what_is_done(workdir):
     assert all(r["status"] == "passed" for r in rows)
 
 
+@pytest.mark.slow
 def test_a_grader_that_cannot_start_its_sandbox_exits_1_and_keeps_every_row(workdir):
     """1 MB of memory is too little for Python itself: every notebook is an `error` to be retried."""
     _write(correct_notebook(NB1), workdir / "class" / "alice" / f"{NB1}.ipynb")
