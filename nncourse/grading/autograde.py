@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import report, sandbox
-from .collect import InstructorError, Submission, collect, submissions_root
+from .collect import InstructorError, collect, submissions_root
 from .source import SourceNotebook, find_sources, load_source, plan_cells
 from .verdict import ExerciseResult, GraderError, Timeouts, grade_notebook
 
@@ -255,7 +255,8 @@ def autograde(options: Options) -> str:
     isolation = sandbox.prepare(hidden, options.limits)
     try:
         jobs, records = [], []
-        setups = {nb: setup_options(nb, sources) for nb in names}
+        setups = {nb: dict(setup_options(nb, sources), output_limit=options.limits.output_chars)
+                  for nb in names}
         for sub in found:
             source = sources[sub.notebook]
             key = _digest(str(sub.path) if sub.path else None,

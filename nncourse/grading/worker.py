@@ -73,17 +73,18 @@ class CappedStream(io.TextIOBase):
 
 
 class Worker:
+    """One student's notebook namespace and the loop that answers the grader's requests."""
+
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
         self.output = {"written": 0, "over": False}
         self.output_limit = 10_000_000
         self.hits: list[str] = []          # names of forbidden references called, in order
-        self.trusted_depth = 0             # > 0 while a grader-supplied function runs
         self.originals: dict = {}          # tripwired function object -> callable copy of its original
         self._by_name: dict = {}           # exercise name -> callable copy of its original
         self.allowed_files: set[str] = set()
-        self.trusted_code = set()
+        self.trusted_code = set()          # code objects of trusted frames (grader-supplied calls)
         # imported here so that `send` never looks anything up in a module the student can patch
         from nncourse.grading import wire
         self._send = wire.send
