@@ -97,10 +97,13 @@ def ensure_sandbox_user() -> tuple[int, int] | None:
         entry = pwd.getpwnam(SANDBOX_USER)
     except KeyError:
         useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-        subprocess.run([useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", "--user-group", SANDBOX_USER],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        entry = pwd.getpwnam(SANDBOX_USER)
+        try:
+            subprocess.run([useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                            "--shell", "/usr/sbin/nologin", "--user-group", SANDBOX_USER],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            entry = pwd.getpwnam(SANDBOX_USER)
+        except (OSError, subprocess.CalledProcessError, KeyError):
+            entry = pwd.getpwnam("nobody")   # no useradd here: the workers' group is nobody's
     return entry.pw_uid, entry.pw_gid
 
 
