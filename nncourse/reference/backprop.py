@@ -24,6 +24,11 @@ def activation_backward(dA, Z, activation):
     """
     if np.shape(dA) != np.shape(Z):
         raise ValueError(f"dA has shape {np.shape(dA)} but Z has shape {np.shape(Z)}: they must match")
+    return _activation_backward(dA, Z, activation)
+
+
+def _activation_backward(dA, Z, activation):
+    """activation_backward without the shape check."""
     if activation == "relu":
         return dA * (Z > 0)  # g'(Z) as a mask of booleans: no array of 0.0s and 1.0s to build
     return dA * activation_derivative(Z, activation)
@@ -42,16 +47,27 @@ def backward(dZ_L, caches, params, activations):
     if not (len(caches) == len(activations) == L):
         raise ValueError(f"got {L} layers of params, {len(caches)} caches and "
                          f"{len(activations)} activations: they must be equal")
+    dZ_L = as_float(dZ_L, "dZ_L")
+    shape = dZ_L.shape
+    for l in reversed(range(L)):  # the shape of every dZ, as the loop of _backward will find it
+        Z = caches[l][1]
+        if shape != np.shape(Z):
+            raise ValueError(f"layer {l + 1}: dZ has shape {shape} but Z has shape {np.shape(Z)}")
+        shape = (shape[0], np.shape(params[l][0])[0])  # dA_prev = dZ @ W.T
+    return _backward(dZ_L, caches, params, activations)
+
+
+def _backward(dZ_L, caches, params, activations):
+    """backward without the checks: every shape known to fit (as after forward)."""
+    L = len(params)
     grads = [None] * L
-    dZ = as_float(dZ_L, "dZ_L")
+    dZ = dZ_L
     for l in reversed(range(L)):
-        A_prev, Z = caches[l]
+        A_prev, _ = caches[l]
         W, _ = params[l]
-        if dZ.shape != np.shape(Z):
-            raise ValueError(f"layer {l + 1}: dZ has shape {dZ.shape} but Z has shape {np.shape(Z)}")
         if l > 0:
             dA_prev, dW, db = dense_backward(dZ, A_prev, W)
-            dZ = activation_backward(dA_prev, caches[l - 1][1], activations[l - 1])
+            dZ = _activation_backward(dA_prev, caches[l - 1][1], activations[l - 1])
         else:  # the input X needs no gradient: skip dA_prev, the largest product of all
             dW, db = A_prev.T @ dZ, dZ.sum(axis=0)
         grads[l] = (dW, db)

@@ -62,8 +62,27 @@ def cross_entropy(P, y):
     """
     P, y = as_float(P, "P"), as_labels(y, "y")
     _check_class_labels(P, y, "cross_entropy")
-    p_true = P[np.arange(len(y)), y]
-    return float(-np.mean(np.log(np.maximum(p_true, _epsilon(P.dtype)))))
+    return _cross_entropy_of(P[np.arange(len(y)), y], P.dtype)
+
+
+def _cross_entropy_of(p_true, dtype):
+    """The mean of -log p_true over examples, p_true clipped to at least eps, as a float."""
+    return float(-np.mean(np.log(np.maximum(p_true, _epsilon(dtype)))))
+
+
+def _softmax_cross_entropy(P, y):
+    """cross_entropy(P, y) and its gradient (P - Y) / m with respect to the softmax's Z, unchecked.
+
+    P: (m, k) float   y: (m,) int labels in 0..k-1. Both need only each example's probability
+    of its true class, so one gather serves both, and no one-hot matrix Y is built.
+    """
+    m = len(y)
+    rows = np.arange(m)
+    p_true = P[rows, y]
+    dZ = P.copy()
+    dZ[rows, y] = p_true - 1  # P - Y: Y is 1 in each row's true class, 0 elsewhere
+    dZ /= m
+    return _cross_entropy_of(p_true, P.dtype), dZ
 
 
 def _check_class_labels(P, y, what):
@@ -135,3 +154,14 @@ def output_gradient(A_L, Z_L, y, loss, activation):
     if activation == "softmax":                    # Jacobian of softmax times dA, row by row
         return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
     return activation_backward(dA, Z, activation)
+
+
+def _cost_and_output_gradient(A_L, Z_L, y, loss, activation):
+    """(cost(A_L, y, loss), output_gradient(A_L, Z_L, y, loss, activation)) for checked inputs.
+
+    softmax + "ce", the common case, shares its work and skips the checks; the other pairs are
+    computed by the public functions (with their checks: a few microseconds per batch).
+    """
+    if loss == "ce" and activation == "softmax":
+        return _softmax_cross_entropy(A_L, y)
+    return cost(A_L, y, loss), output_gradient(A_L, Z_L, y, loss, activation)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ._arrays import as_float
-from .activations import activate
-from .layers import dense
+from .activations import ACTIVATIONS, _check_name
+from .layers import _dense
 
 
 def _check_network(X, params, activations):
@@ -12,6 +12,8 @@ def _check_network(X, params, activations):
     if len(activations) != len(params):
         raise ValueError(f"got {len(activations)} activation names for {len(params)} layers: "
                          "give one activation per layer")
+    for name in activations:
+        _check_name(name)
     n_prev = X.shape[1]
     for l, (W, b) in enumerate(params, start=1):
         W_shape, b_shape = np.shape(W), np.shape(b)
@@ -30,13 +32,19 @@ def forward(X, params, activations):
     (the input and pre-activation that the backward pass needs).
     """
     X = as_float(X, "X")
+    params = [(as_float(W, "W"), as_float(b, "b")) for W, b in params]
     _check_network(X, params, activations)
+    return _forward(X, params, activations)
+
+
+def _forward(X, params, activations):
+    """forward without the checks: X a float array, params and activation names known to fit."""
     A = X
     caches = []
     for (W, b), name in zip(params, activations):
         A_prev = A
-        Z = dense(A_prev, W, b)
-        A = activate(Z, name)
+        Z = _dense(A_prev, W, b)
+        A = ACTIVATIONS[name](Z)
         caches.append((A_prev, Z))
     return A, caches
 

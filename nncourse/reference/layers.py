@@ -21,6 +21,11 @@ def dense(X, W, b):
     if X.shape[-1] != W.shape[0]:
         raise ValueError(f"X has {X.shape[-1]} columns (shape {X.shape}) but W has "
                          f"{W.shape[0]} rows (shape {W.shape}): they must be equal")
+    return _dense(X, W, b)
+
+
+def _dense(X, W, b):
+    """Z = X @ W + b without the checks (for callers that checked the shapes already)."""
     Z = X @ W
     Z += b  # in place on the new Z: one (m, n_out) array, not two
     return Z

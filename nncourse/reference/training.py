@@ -2,10 +2,10 @@
 import numpy as np
 
 from ._arrays import as_float, as_labels
-from .backprop import backward
-from .costs import LOSSES, cost, output_gradient
+from .backprop import _backward
+from .costs import LOSSES, _cost_and_output_gradient, cost
 from .evaluation import accuracy
-from .forward import forward, labels_from_output
+from .forward import _check_network, _forward, forward, labels_from_output
 from .layers import init_params
 from .optimizers import make_optimizer
 
@@ -75,10 +75,10 @@ def training_step(X, y, params, activations, loss, optimizer):
     changes the arrays in `params` in place, so call this only on parameters you own, as
     `train` does; any other optimiser object's `step` returns new parameters.
     """
-    A_L, caches = forward(X, params, activations)
-    batch_cost = cost(A_L, y, loss)
-    dZ_L = output_gradient(A_L, caches[-1][1], y, loss, activations[-1])
-    grads = backward(dZ_L, caches, params, activations)
+    # the unchecked cores: train checks X, y, params, activations and loss once, before any step
+    A_L, caches = _forward(X, params, activations)
+    batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1])
+    grads = _backward(dZ_L, caches, params, activations)
     if hasattr(optimizer, "update"):
         optimizer.update(params, grads)  # in place: params and grads are this training's own
     else:
@@ -130,6 +130,7 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
 
     # astype copies: these arrays are train's own, which the optimiser may update in place
     params = [(W.astype(X.dtype), b.astype(X.dtype)) for W, b in init_params(sizes, seed)]
+    _check_network(X, params, activations)  # once: training_step checks nothing
     rng = np.random.default_rng(seed)
     history = History()
     bar = None
