@@ -27,10 +27,11 @@ def activation_backward(dA, Z, activation):
     return _activation_backward(dA, Z, activation)
 
 
-def _activation_backward(dA, Z, activation):
-    """activation_backward without the shape check."""
+def _activation_backward(dA, Z, activation, overwrite_dA=False):
+    """activation_backward without the shape check; overwrite_dA=True may write dZ into dA."""
     if activation == "relu":
-        return dA * (Z > 0)  # g'(Z) as a mask of booleans: no array of 0.0s and 1.0s to build
+        # g'(Z) as a mask of booleans: no array of 0.0s and 1.0s to build
+        return np.multiply(dA, Z > 0, out=dA if overwrite_dA else None)
     return dA * activation_derivative(Z, activation)
 
 
@@ -67,7 +68,8 @@ def _backward(dZ_L, caches, params, activations):
         W, _ = params[l]
         if l > 0:
             dA_prev, dW, db = dense_backward(dZ, A_prev, W)
-            dZ = _activation_backward(dA_prev, caches[l - 1][1], activations[l - 1])
+            # dA_prev is this loop's own new array: dZ may reuse its memory (one allocation less)
+            dZ = _activation_backward(dA_prev, caches[l - 1][1], activations[l - 1], overwrite_dA=True)
         else:  # the input X needs no gradient: skip dA_prev, the largest product of all
             dW, db = A_prev.T @ dZ, dZ.sum(axis=0)
         grads[l] = (dW, db)
