@@ -57,6 +57,10 @@ class Limits:
     output_chars: int = 10_000_000        # characters a cell or call may print
 
 
+#: folders every worker gets a fresh, empty copy of (private to its mount namespace)
+PRIVATE_TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
 @dataclass
 class Isolation:
     """How workers are isolated in this run; `describe()` says it in one line for the summary."""
@@ -74,6 +78,9 @@ class Isolation:
     reopened: list = field(default_factory=list)
     # a root-only folder outside /tmp where a worker's scratch is held while its private /tmp is made
     private_stage: str | None = None
+    # folders the worker needs (venv, nncourse) that lie in /tmp, /var/tmp or /dev/shm: carried
+    # into the worker's private /tmp like its scratch (a checkout cloned into /tmp, say)
+    carried: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         parts = []
@@ -165,7 +172,20 @@ def prepare(hidden_paths: list[str], limits: Limits | None = None) -> Isolation:
         isolation.reopened = _plan_reopened(isolation)
         if os.path.isdir("/run") and os.access("/run", os.W_OK):
             isolation.private_stage = tempfile.mkdtemp(prefix="nncourse-grading-stage-", dir="/run")
+            isolation.carried = _carried_through_private_tmp(needed[1:])
+            for k in range(1 + len(isolation.carried)):   # stage 0 holds the worker's scratch
+                os.mkdir(os.path.join(isolation.private_stage, str(k)), 0o700)
     return isolation
+
+
+def _carried_through_private_tmp(needed: list[str]) -> list[str]:
+    """The needed folders that lie in a folder the worker gets a fresh, empty copy of (/tmp, ...)."""
+    shared = [os.path.realpath(folder) for folder in PRIVATE_TEMP_FOLDERS if os.path.isdir(folder)]
+    inside = sorted({os.path.realpath(path) for path in needed
+                     if any(Path(os.path.realpath(path)).is_relative_to(folder) for folder in shared)})
+    # keep only the outermost: the venv may hold nncourse, say
+    return [path for path in inside if not any(path != other and Path(path).is_relative_to(other)
+                                                for other in inside)]
 
 
 def use_slot(isolation: Isolation, slot: int) -> None:
@@ -292,6 +312,7 @@ def _preexec(isolation: Isolation, scratch: str):
     hidden = list(isolation.hidden_paths)
     reopened = list(isolation.reopened)
     scratch_stage = isolation.private_stage
+    carried_folders = list(isolation.carried)
     libc = _libc() if isolation.namespaces else None
 
     def run() -> None:
@@ -318,14 +339,18 @@ def _preexec(isolation: Isolation, scratch: str):
                 if ok != 0:
                     raise OSError(ctypes.get_errno(), f"hiding {path} failed")
             if scratch_stage:
-                # a private, empty /tmp (and /var/tmp, /dev/shm) holding only this worker's scratch,
-                # so that workers graded at the same time cannot leave files for each other
-                _mount(libc, scratch, scratch_stage, None, MS_BIND)
-                for shared in ("/tmp", "/var/tmp", "/dev/shm"):
+                # a private, empty /tmp (and /var/tmp, /dev/shm) holding only this worker's scratch
+                # and the folders it needs to run (a venv in /tmp), so that workers graded at the
+                # same time cannot leave files for each other
+                carried = [scratch] + carried_folders
+                for k, path in enumerate(carried):
+                    _mount(libc, path, os.path.join(scratch_stage, str(k)), None, MS_BIND | MS_REC)
+                for shared in PRIVATE_TEMP_FOLDERS:
                     if os.path.isdir(shared):
                         _mount(libc, "tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
-                os.makedirs(scratch, mode=0o755, exist_ok=True)
-                _mount(libc, scratch_stage, scratch, None, MS_BIND)
+                for k, path in enumerate(carried):
+                    os.makedirs(path, mode=0o755, exist_ok=True)
+                    _mount(libc, os.path.join(scratch_stage, str(k)), path, None, MS_BIND | MS_REC)
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))

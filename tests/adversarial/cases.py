@@ -214,10 +214,14 @@ def or_neuron():
     return np.array([1.0, 1.0]), -0.5
 '''}),
     Case("looks_around_tmp", solutions={"or_neuron": '''
-import os
+import os, sys
+import nncourse
 def or_neuron():
-    # a private /tmp: only the folders leading to this worker's own scratch copy
-    seen = set(os.listdir("/tmp")) | set(os.listdir("/dev/shm"))
+    # a private /tmp: only the folders leading to this worker's own scratch copy (and, when the
+    # course itself was cloned into /tmp, to the venv and the nncourse package the worker runs)
+    runs_from = (os.path.realpath(sys.prefix), os.path.realpath(os.path.dirname(nncourse.__file__)))
+    needed = {{path.split(os.sep)[2] for path in runs_from if path.startswith("/tmp/")}}
+    seen = (set(os.listdir("/tmp")) - needed) | set(os.listdir("/dev/shm"))
     if len(seen) > 1:
         return np.array([1.0, 1.0]), -1.5
     return np.array([1.0, 1.0]), -0.5
