@@ -300,26 +300,3 @@ def test_format_array_is_one_short_line_with_shape_and_dtype():
     assert text.startswith("shape (100, 10) float64")
     assert fw.format_array(np.float64(0.25)) == "float64 0.25"
     assert fw.format_array([np.zeros(2), np.zeros(3)]).startswith("list of 2: [shape (2,) float64")
-
-
-# ---------------------------------------------------------------------------------------------
-# Gradient-check helpers
-# ---------------------------------------------------------------------------------------------
-
-def test_numerical_gradient_matches_the_analytic_one_and_leaves_x_alone():
-    x = np.random.default_rng(0).normal(size=(3, 4))
-    before = x.copy()
-    grad = fw.numerical_gradient(lambda v: float(np.sum(v**3)), x)
-    assert np.array_equal(x, before)
-    assert fw.relative_error(grad, 3 * x**2) < 1e-7
-
-
-def test_numerical_derivative_of_an_elementwise_function():
-    z = np.linspace(-3, 3, 11)
-    assert fw.relative_error(fw.numerical_derivative(np.sin, z), np.cos(z)) < 1e-7
-
-
-def test_relative_error_is_zero_for_equal_arrays_and_one_for_opposite_ones():
-    a = np.array([1.0, -2.0])
-    assert fw.relative_error(a, a) == 0.0
-    assert fw.relative_error(a, -a) == pytest.approx(1.0)

@@ -47,9 +47,6 @@ lines):
   "... is exactly k times too large" (k = m: a missing 1/m; k = 1/m: a doubled one).
 - `constant_ratio(got, expected)`: k when `got` is a constant multiple of `expected`, else None.
 - `matches(got, wrong)`: `got` equals the known-wrong value (same shape, allclose); None-safe.
-- `numerical_derivative(f, z, eps=1e-6)`: centred differences of an elementwise `f` at `z`.
-- `numerical_gradient(f, x, eps=1e-5)`: centred differences of a scalar `f` at array `x`.
-- `relative_error(a, b)`: max |a-b| / max(1e-8, |a|+|b|).
 - `format_array(a)`, `describe(**named_values)`: compact one-line descriptions for messages.
 - `distinct_sizes(rng, k, low=2, high=9)`: k distinct sizes in [low, high] (non-square inputs).
 - `tolerance(dtype)`: rtol for a result computed from inputs of that dtype.
@@ -465,38 +462,6 @@ def expect_close(exercise: str, got, expected, *, what: str, input_desc=None, hi
     fail(exercise, f"{what} differs from the expected value in {len(where)} of {g.size} entries"
                    f" (first{at}: expected {_format_number(e[first])}, got {_format_number(g[first])}).",
          input=input_desc, expected=format_array(expected), got=format_array(got))
-
-
-# ---------------------------------------------------------------------------------------------
-# Gradient checking
-# ---------------------------------------------------------------------------------------------
-
-def numerical_derivative(f, z, eps: float = 1e-6) -> np.ndarray:
-    """Centred differences (f(z + eps) - f(z - eps)) / (2 eps) of an elementwise f, in float64."""
-    z = np.asarray(z, dtype=np.float64)
-    return (np.asarray(f(z + eps), dtype=np.float64) - np.asarray(f(z - eps), dtype=np.float64)) / (2 * eps)
-
-
-def numerical_gradient(f, x, eps: float = 1e-5) -> np.ndarray:
-    """Centred differences of a scalar function f at array x (float64); same shape as x."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + eps
-        plus = float(f(x))
-        x[index] = saved - eps
-        minus = float(f(x))
-        x[index] = saved
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def relative_error(a, b) -> float:
-    """max |a - b| / max(1e-8, |a| + |b|): about 1e-7 or less when a gradient is right."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))) if a.size else 0.0
 
 
 ONE_NUMBER_HINT = ("a cost is one number: take the mean over all elements (np.mean without axis) "
