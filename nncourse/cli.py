@@ -11,6 +11,8 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nncourse.grading import cli as grading_cli
+
     parser = argparse.ArgumentParser(prog="nncourse", description="The nncourse neural-network course.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -18,19 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--check", action="store_true",
                          help="do not write; exit 1 if notebooks/ differs from what solutions/ generates")
     release.set_defaults(run=lambda args: __import__("nncourse.release", fromlist=["main"]).main(args))
+    grading_cli.add_commands(commands)   # autograde, feedback, export
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        from nncourse.grading import cli as grading_cli  # added by the grading package
-    except ModuleNotFoundError as error:  # only while nncourse.grading does not exist yet
-        if error.name not in ("nncourse.grading", "nncourse.grading.cli"):
-            raise
-    else:
-        grading_cli.add_commands(parser._subparsers._group_actions[0])
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     return int(args.run(args) or 0)
 
 
