@@ -13,7 +13,7 @@ It prints:
     reaches (the rest is elementwise work and Python);
   - the wall time and test accuracy of a whole training on breast cancer and on digits.
 
-    python benchmarks/train_step.py [--threads 1] [--rounds 7] [--seconds 0.5]
+    python benchmarks/train_step.py [--threads 1] [--samples 120] [--sample-seconds 0.03]
 
 Torch is never a dependency of the course; to compare, run this with an interpreter that has
 both numpy and torch, e.g. a throwaway venv: pip install torch==2.13.0 numpy.
@@ -27,9 +27,9 @@ import time
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for numpy and torch (default 1)")
-    parser.add_argument("--rounds", type=int, default=7,
-                        help="timing rounds; the best is reported (other load only ever slows a round down)")
-    parser.add_argument("--seconds", type=float, default=0.5, help="length of one timing round")
+    parser.add_argument("--samples", type=int, default=120,
+                        help="timing samples per candidate, interleaved; the fastest is reported")
+    parser.add_argument("--sample-seconds", type=float, default=0.03, help="length of one timing sample")
     return parser.parse_args()
 
 
@@ -57,19 +57,26 @@ LEARNING_RATE = 0.01
 clock = time.process_time if ARGS.threads == 1 else time.perf_counter
 
 
-def rate(step, seconds):
-    """Steps per second of `step` over one round of about `seconds`."""
-    for _ in range(5):  # warm up caches, allocator and BLAS
+def steps_per_sample(step, seconds):
+    """How many calls of `step` take about `seconds` (after warming up caches, allocator and BLAS)."""
+    for _ in range(5):
         step()
-    n = 10
+    n, elapsed = 1, 0.0
+    while elapsed < seconds / 4:
+        n *= 2
+        start = clock()
+        for _ in range(n):
+            step()
+        elapsed = clock() - start
+    return max(1, int(n * seconds / elapsed))
+
+
+def sample(step, n):
+    """Seconds per call of `step`, averaged over n calls."""
     start = clock()
     for _ in range(n):
         step()
-    n = max(10, int(n * seconds / max(clock() - start, 1e-6)))
-    start = clock()
-    for _ in range(n):
-        step()
-    return n / (clock() - start)
+    return (clock() - start) / n
 
 
 def synthetic_data(rng):
@@ -172,18 +179,18 @@ def full_training_runs():
 
 
 def spread(rates, other_rates, spec):
-    """Median and quartiles of the round-by-round ratio (both measured in the same round)."""
+    """Median and quartiles of the sample-by-sample ratio (each pair measured one after the other)."""
     ratios = sorted(a / b for a, b in zip(rates, other_rates))
     quartile = len(ratios) // 4
     low, median, high = ratios[quartile], ratios[len(ratios) // 2], ratios[-1 - quartile]
-    return f"[per round: median {median:{spec}}, quartiles {low:{spec}} to {high:{spec}}]"
+    return f"[per sample: median {median:{spec}}, quartiles {low:{spec}} to {high:{spec}}]"
 
 
 def main():
     rng = np.random.default_rng(0)
     X, y = synthetic_data(rng)
     print(f"network {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, {ARGS.threads} BLAS thread(s), "
-          f"numpy {np.__version__}; best of {ARGS.rounds} rounds, "
+          f"numpy {np.__version__}; fastest of {ARGS.samples} samples of ~{ARGS.sample_seconds:g} s, "
           f"{'CPU' if clock is time.process_time else 'wall'} time")
     try:
         import torch
@@ -197,13 +204,16 @@ def main():
     matmuls = matmul_step_function(X, y)
     torch_step = torch_step_function(torch, X, y) if torch is not None else None
 
-    # Interleave the measurements round by round so that load from other processes hits all alike.
-    results = {"reference": [], "matmuls": [], "torch": []}
-    for _ in range(ARGS.rounds):
-        results["reference"].append(rate(reference, ARGS.seconds))
-        results["matmuls"].append(rate(matmuls, ARGS.seconds))
-        if torch_step is not None:
-            results["torch"].append(rate(torch_step, ARGS.seconds))
+    # Many short samples, interleaved, so that load from other processes (this is a shared machine)
+    # hits every candidate alike; the fastest sample of each is the least disturbed one.
+    candidates = {"reference": reference, "matmuls": matmuls}
+    if torch_step is not None:
+        candidates["torch"] = torch_step
+    sizes = {name: steps_per_sample(step, ARGS.sample_seconds) for name, step in candidates.items()}
+    results = {name: [] for name in candidates}
+    for _ in range(ARGS.samples):
+        for name, step in candidates.items():
+            results[name].append(1 / sample(step, sizes[name]))
     ref_rate = max(results["reference"])
     matmul_rate = max(results["matmuls"])
     flops = step_flops()

@@ -6,6 +6,7 @@ import pytest
 
 import nncourse.reference as ref
 from nncourse import datasets
+from nncourse.reference.training import training_step
 
 
 def float32(params):
@@ -346,10 +347,87 @@ def test_train_step_benchmark_runs_and_prints_its_ratios():
     from pathlib import Path
 
     script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_step.py"
-    result = subprocess.run([sys.executable, str(script), "--rounds", "1", "--seconds", "0.02"],
+    result = subprocess.run([sys.executable, str(script), "--samples", "2", "--sample-seconds", "0.01"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "reference / matmul FLOP/s" in out
     assert "torch not installed; skipping the PyTorch comparison" in out or "reference / PyTorch" in out
     assert "breast cancer" in out and "digits" in out
+
+
+class StepOnly:
+    """An optimiser with only the pure form: training_step must call step and use what it returns."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def step(self, params, grads):
+        return self.inner.step(params, grads)
+
+
+@pytest.mark.parametrize("name, loss, activations, sizes", [
+    ("sgd", "ce", ["relu", "tanh", "softmax"], [5, 7, 4, 3]),
+    ("momentum", "bce", ["leaky_relu", "sigmoid"], [5, 6, 1]),
+    ("adam", "mse", ["sigmoid", "linear"], [5, 4, 2]),
+])
+def test_training_step_in_place_takes_the_same_steps_as_the_pure_optimizer(name, loss, activations, sizes):
+    # training_step updates each layer as backpropagation reaches it, from gradients scaled by
+    # gradient_scale; three steps must land where three pure steps on full gradients land.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((9, sizes[0]))
+    y = {"ce": rng.integers(0, 3, 9), "bce": rng.integers(0, 2, 9), "mse": rng.standard_normal((9, 2))}[loss]
+    params = ref.init_params(sizes, seed=1)
+    owned = copy.deepcopy(params)
+    arrays = [id(p) for pair in owned for p in pair]
+    in_place, pure = ref.make_optimizer(name, 0.05), StepOnly(ref.make_optimizer(name, 0.05))
+    for _ in range(3):
+        owned, cost_in_place, A_in_place = training_step(X, y, owned, activations, loss, in_place)
+        params, cost_pure, A_pure = training_step(X, y, params, activations, loss, pure)
+        assert cost_in_place == pytest.approx(cost_pure, rel=1e-12)
+        np.testing.assert_allclose(A_in_place, A_pure, rtol=1e-12)
+    assert [id(p) for pair in owned for p in pair] == arrays  # the very arrays train owns, changed
+    for (W, b), (oW, ob) in zip(params, owned):
+        np.testing.assert_allclose(oW, W, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(ob, b, rtol=1e-10, atol=1e-14)
+    assert not np.allclose(owned[0][0], ref.init_params(sizes, seed=1)[0][0])  # and they did move
+
+
+def test_sgd_update_layer_subtracts_the_scaled_gradient_it_is_given():
+    sgd = ref.SGD(0.5)
+    assert sgd.gradient_scale == 0.5  # it asks for learning_rate * dW: its whole step
+    W, b = np.array([[1.0, 2.0]]), np.array([0.5])
+    dW, db = np.array([[0.25, -0.5]]), np.array([1.0])
+    sgd.update_layer(0, W, b, dW, db)
+    np.testing.assert_array_equal(W, [[0.75, 2.5]])
+    np.testing.assert_array_equal(b, [-0.5])
+    np.testing.assert_array_equal(dW, [[0.25, -0.5]])  # the gradients are read, never written
+    assert ref.Momentum(0.1).gradient_scale == ref.Adam(0.1).gradient_scale == 1.0
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_update_leaves_the_gradients_alone(name):
+    params = ref.init_params([3, 4, 2], seed=0)
+    grads = ref.init_params([3, 4, 2], seed=1)
+    snapshot = copy.deepcopy(grads)
+    ref.make_optimizer(name, 0.1).update(params, grads)
+    for (dW, db), (sW, sb) in zip(grads, snapshot):
+        np.testing.assert_array_equal(dW, sW)
+        np.testing.assert_array_equal(db, sb)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_a_failed_step_changes_no_state(name):
+    opt = ref.make_optimizer(name, 0.1)
+    small = ref.init_params([3, 2, 2])
+    opt.step(small, small)
+    state = copy.deepcopy(vars(opt))
+    other = [small[0], (np.ones((2, 5)), np.ones(5))]  # layer 1 fits, layer 2 does not
+    with pytest.raises(ValueError, match="other shapes"):
+        opt.step(other, other)
+    after = vars(opt)
+    for key, value in state.items():
+        if isinstance(value, dict):
+            assert value.keys() == after[key].keys()
+            for l in value:
+                np.testing.assert_equal(after[key][l], value[l])

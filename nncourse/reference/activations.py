@@ -91,7 +91,8 @@ def softmax(z):
     if z.ndim == 0:
         raise ValueError("softmax needs at least one axis of scores, got a single number")
     e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    e /= e.sum(axis=-1, keepdims=True)  # in place: e is our own new array
+    return e
 
 
 ACTIVATIONS = {

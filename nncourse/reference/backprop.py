@@ -11,9 +11,9 @@ def dense_backward(dZ, A_prev, W):
     dZ: (m, n_out)   A_prev: (m, n_in)   W: (n_in, n_out)
     Returns dA_prev (m, n_in), dW (n_in, n_out), db (n_out,).
     """
-    dA_prev = dZ @ W.T
+    db = dZ.sum(axis=0)  # first, while dZ is still in the cache (the products below evict it)
     dW = A_prev.T @ dZ
-    db = dZ.sum(axis=0)
+    dA_prev = dZ @ W.T
     return dA_prev, dW, db
 
 
@@ -60,20 +60,31 @@ def backward(dZ_L, caches, params, activations):
 
 def _backward(dZ_L, caches, params, activations):
     """backward without the checks: every shape known to fit (as after forward)."""
-    L = len(params)
-    grads = [None] * L
-    dZ = dZ_L
-    for l in reversed(range(L)):
-        A_prev, _ = caches[l]
-        W, _ = params[l]
-        if l > 0:
-            dA_prev, dW, db = dense_backward(dZ, A_prev, W)
-            # dA_prev is this loop's own new array: dZ may reuse its memory (one allocation less)
-            dZ = _activation_backward(dA_prev, caches[l - 1][1], activations[l - 1], overwrite_dA=True)
-        else:  # the input X needs no gradient: skip dA_prev, the largest product of all
-            dW, db = A_prev.T @ dZ, dZ.sum(axis=0)
+    grads = [None] * len(params)
+    for l, dW, db in _layer_gradients(dZ_L, caches, params, activations):
         grads[l] = (dW, db)
     return grads
+
+
+def _layer_gradients(dZ_L, caches, params, activations):
+    """Yield (l, dW, db) for every layer l, from the last to the first, each as soon as known.
+
+    Unchecked, as _backward. The gradient that flows down to layer l - 1 is computed before
+    layer l's are yielded, so the caller may change params[l] in place (an optimiser's step)
+    before it asks for the next layer, while dW is still in the CPU's cache.
+    """
+    dZ = dZ_L
+    for l in reversed(range(len(params))):
+        A_prev, _ = caches[l]
+        W, _ = params[l]
+        db = dZ.sum(axis=0)  # first, while dZ is still in the cache (the products below evict it)
+        if l > 0:  # the input X needs no gradient: skip dA_prev, the largest product of all
+            dA_prev = dZ @ W.T
+        dW = A_prev.T @ dZ
+        yield l, dW, db
+        if l > 0:
+            # dA_prev is this loop's own new array: dZ may reuse its memory (one allocation less)
+            dZ = _activation_backward(dA_prev, caches[l - 1][1], activations[l - 1], overwrite_dA=True)
 
 
 def numerical_gradient(f, x, eps=1e-5):

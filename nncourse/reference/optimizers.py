@@ -3,9 +3,14 @@
 Every optimiser has one form: `opt.step(params, grads) -> new params`. It keeps whatever it
 needs between steps (velocities, moments) inside itself and never changes `params` or `grads`.
 
-`opt.update(params, grads)` takes the same step in place instead: it changes the arrays in
-`params` (SGD also overwrites those in `grads`). `train` uses it on the parameters and gradients
-it creates itself, to save writing a fresh copy of every weight matrix per step.
+The same step can also be taken in place, on parameters you own (`train` owns its own):
+`opt.update(params, grads)` for the whole network, or `opt.update_layer(l, W, b, dW, db)` one
+layer at a time, as soon as backpropagation has that layer's gradients (training_step does
+this: the gradients are still in the CPU's cache, and no fresh copy of any weight matrix is made).
+
+`update_layer` expects its gradients multiplied by `opt.gradient_scale`. Backpropagation is linear
+in the gradient it starts from, so starting it from gradient_scale * dZ_L gives exactly those:
+SGD asks for learning_rate * dW, its whole step, and subtracts it in one pass over W.
 """
 import numpy as np
 
@@ -53,17 +58,44 @@ class SGD:
 
     def __init__(self, learning_rate=0.1):
         self.learning_rate = _check_learning_rate(learning_rate)
+        self.gradient_scale = self.learning_rate  # update_layer gets learning_rate * dW: the step
 
     def step(self, params, grads):
         return gd_update(params, grads, self.learning_rate)
 
     def update(self, params, grads):
-        """The same step in place: changes the arrays in params (and overwrites grads)."""
-        _check_grads(params, grads)
-        for (W, b), (dW, db) in zip(params, grads):
-            for theta, dtheta in ((W, dW), (b, db)):
-                dtheta *= self.learning_rate  # in place: no temporary of theta's size
-                theta -= dtheta
+        """The same step in place: changes the arrays in params (not those in grads)."""
+        _update_in_place(self, params, grads)
+
+    def update_layer(self, l, W, b, dW, db):
+        """In place on layer l; dW and db are learning_rate times the gradients (gradient_scale)."""
+        W -= dW
+        b -= db
+
+
+def _update_in_place(optimizer, params, grads):
+    """optimizer.update: every layer through update_layer, with the gradients it expects."""
+    _check_grads(params, grads)
+    scale = optimizer.gradient_scale
+    for l, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
+        optimizer.update_layer(l, W, b, scale * dW, scale * db)  # new arrays: grads stay as they are
+
+
+def _check_states(states, grads, name):
+    """Every layer's state fits its gradients (checked before a step changes any of them)."""
+    for l, (dW, db) in enumerate(grads):
+        _layer_state(states, l, dW, db, name)
+
+
+def _layer_state(states, l, dW, db, name):
+    """The state arrays of layer l from states (a dict), made as zeros on first use."""
+    if l not in states:
+        states[l] = (np.zeros_like(dW), np.zeros_like(db))
+    state = states[l]
+    if state[0].shape != np.shape(dW) or state[1].shape != np.shape(db):
+        raise ValueError(f"this {name} optimiser was used on parameters of other shapes: "
+                         "make a new one for each network")
+    return state
 
 
 class Momentum:
@@ -74,37 +106,38 @@ class Momentum:
     oscillate.
     """
 
+    gradient_scale = 1.0  # update_layer gets the gradients themselves
+
     def __init__(self, learning_rate=0.1, beta=0.9):
         self.learning_rate = _check_learning_rate(learning_rate)
         if not 0 <= beta < 1:
             raise ValueError(f"beta must be in [0, 1), got {beta}")
         self.beta = float(beta)
-        self.velocity = None  # [(vW, vb), ...] once the first step is taken
-
-    def _start(self, params, grads):
-        _check_grads(params, grads)
-        if self.velocity is None:
-            self.velocity = [(np.zeros_like(dW), np.zeros_like(db)) for dW, db in grads]
-        if [(vW.shape, vb.shape) for vW, vb in self.velocity] != [(dW.shape, db.shape) for dW, db in grads]:
-            raise ValueError("this Momentum optimiser was used on parameters of other shapes: "
-                             "make a new one for each network")
+        self.velocity = {}  # layer index -> (vW, vb), made on the layer's first step
 
     def step(self, params, grads):
-        self._start(params, grads)
+        _check_grads(params, grads)
+        _check_states(self.velocity, grads, "Momentum")
         beta, lr = self.beta, self.learning_rate
-        self.velocity = [(beta * vW + (1 - beta) * dW, beta * vb + (1 - beta) * db)
-                         for (vW, vb), (dW, db) in zip(self.velocity, grads)]
-        return [(W - lr * vW, b - lr * vb) for (W, b), (vW, vb) in zip(params, self.velocity)]
+        new_params = []
+        for l, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
+            vW, vb = _layer_state(self.velocity, l, dW, db, "Momentum")
+            vW, vb = beta * vW + (1 - beta) * dW, beta * vb + (1 - beta) * db
+            self.velocity[l] = (vW, vb)
+            new_params.append((W - lr * vW, b - lr * vb))
+        return new_params
 
     def update(self, params, grads):
         """The same step in place: changes the arrays in params (and the velocities)."""
-        self._start(params, grads)
+        _update_in_place(self, params, grads)
+
+    def update_layer(self, l, W, b, dW, db):
+        """In place on layer l and its velocities."""
         beta, lr = self.beta, self.learning_rate
-        for (W, b), (dW, db), (vW, vb) in zip(params, grads, self.velocity):
-            for theta, dtheta, v in ((W, dW, vW), (b, db, vb)):
-                v *= beta
-                v += (1 - beta) * dtheta
-                theta -= lr * v
+        for theta, dtheta, v in zip((W, b), (dW, db), _layer_state(self.velocity, l, dW, db, "Momentum")):
+            v *= beta
+            v += (1 - beta) * dtheta
+            theta -= lr * v
 
 
 class Adam:
@@ -115,6 +148,8 @@ class Adam:
     m_hat = m / (1 - beta1^t), v_hat = v / (1 - beta2^t) (the bias correction of the zero start).
     """
 
+    gradient_scale = 1.0  # update_layer gets the gradients themselves
+
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         self.learning_rate = _check_learning_rate(learning_rate)
         for name, beta in (("beta1", beta1), ("beta2", beta2)):
@@ -123,48 +158,47 @@ class Adam:
         if not eps > 0:
             raise ValueError(f"eps must be positive, got {eps}")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.t = 0
-        self.m = None  # first moments, one array per parameter array
-        self.v = None  # second moments
+        self.m = {}  # layer index -> first moments (mW, mb)
+        self.v = {}  # layer index -> second moments (vW, vb)
+        self.t = {}  # layer index -> steps taken on it (t of the bias correction)
 
-    def _start(self, params, grads):
-        """The gradients as one flat list, after the checks; counts the step."""
-        _check_grads(params, grads)
-        flat_grads = [g for pair in grads for g in pair]
-        if self.m is None:
-            self.m = [np.zeros_like(g) for g in flat_grads]
-            self.v = [np.zeros_like(g) for g in flat_grads]
-        if [m.shape for m in self.m] != [g.shape for g in flat_grads]:
-            raise ValueError("this Adam optimiser was used on parameters of other shapes: "
-                             "make a new one for each network")
-        self.t += 1
-        return flat_grads
+    def _moments(self, l, dW, db):
+        """(m, v, t) of layer l after counting this step; m and v new arrays when first used."""
+        self.t[l] = self.t.get(l, 0) + 1
+        return _layer_state(self.m, l, dW, db, "Adam"), _layer_state(self.v, l, dW, db, "Adam"), self.t[l]
+
+    def _change(self, m, v, t):
+        """learning_rate * m_hat / (sqrt(v_hat) + eps), the step subtracted from the parameter."""
+        m_hat = m / (1 - self.beta1**t)
+        v_hat = v / (1 - self.beta2**t)
+        return self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def step(self, params, grads):
-        flat_grads = self._start(params, grads)
-        b1, b2, t = self.beta1, self.beta2, self.t
-        self.m = [b1 * m + (1 - b1) * g for m, g in zip(self.m, flat_grads)]
-        self.v = [b2 * v + (1 - b2) * g**2 for v, g in zip(self.v, flat_grads)]
-        lr, eps = self.learning_rate, self.eps
-        correction1, correction2 = 1 - b1**t, 1 - b2**t
-        flat_params = [p for pair in params for p in pair]
-        new = [p - lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
-               for p, m, v in zip(flat_params, self.m, self.v)]
-        return [(new[2 * l], new[2 * l + 1]) for l in range(len(params))]
+        _check_grads(params, grads)
+        _check_states(self.m, grads, "Adam")
+        b1, b2 = self.beta1, self.beta2
+        new_params = []
+        for l, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
+            (mW, mb), (vW, vb), t = self._moments(l, dW, db)
+            self.m[l] = mW, mb = b1 * mW + (1 - b1) * dW, b1 * mb + (1 - b1) * db
+            self.v[l] = vW, vb = b2 * vW + (1 - b2) * dW**2, b2 * vb + (1 - b2) * db**2
+            new_params.append((W - self._change(mW, vW, t), b - self._change(mb, vb, t)))
+        return new_params
 
     def update(self, params, grads):
         """The same step in place: changes the arrays in params (and the moments)."""
-        flat_grads = self._start(params, grads)
-        b1, b2, t = self.beta1, self.beta2, self.t
-        lr, eps = self.learning_rate, self.eps
-        correction1, correction2 = 1 - b1**t, 1 - b2**t
-        flat_params = [p for pair in params for p in pair]
-        for p, m, v, g in zip(flat_params, self.m, self.v, flat_grads):
+        _update_in_place(self, params, grads)
+
+    def update_layer(self, l, W, b, dW, db):
+        """In place on layer l and its moments."""
+        b1, b2 = self.beta1, self.beta2
+        (mW, mb), (vW, vb), t = self._moments(l, dW, db)
+        for theta, g, m, v in ((W, dW, mW, vW), (b, db, mb, vb)):
             m *= b1
             m += (1 - b1) * g
             v *= b2
             v += (1 - b2) * g**2
-            p -= lr * (m / correction1) / (np.sqrt(v / correction2) + eps)
+            theta -= self._change(m, v, t)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ._arrays import as_float, as_labels
-from .backprop import _backward
+from .backprop import _backward, _layer_gradients
 from .costs import LOSSES, _cost_and_output_gradient, cost
 from .evaluation import accuracy
 from .forward import _check_network, _forward, forward, labels_from_output
@@ -71,18 +71,23 @@ def training_step(X, y, params, activations, loss, optimizer):
     """One step of gradient descent on a batch: forward, cost, backward, update.
 
     Returns (params, cost, A_L): the parameters after the update, the batch's cost before it
-    and the network's output A_L. An optimiser with an `update` method (SGD, Momentum, Adam)
-    changes the arrays in `params` in place, so call this only on parameters you own, as
+    and the network's output A_L. An optimiser with an `update_layer` method (SGD, Momentum,
+    Adam) changes the arrays in `params` in place, so call this only on parameters you own, as
     `train` does; any other optimiser object's `step` returns new parameters.
     """
     # the unchecked cores: train checks X, y, params, activations and loss once, before any step
     A_L, caches = _forward(X, params, activations)
-    batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1])
-    grads = _backward(dZ_L, caches, params, activations)
-    if hasattr(optimizer, "update"):
-        optimizer.update(params, grads)  # in place: params and grads are this training's own
-    else:
-        params = optimizer.step(params, grads)
+    if not hasattr(optimizer, "update_layer"):
+        batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1])
+        grads = _backward(dZ_L, caches, params, activations)
+        return optimizer.step(params, grads), batch_cost, A_L
+    # In place, each layer as soon as backpropagation reaches it. Starting from
+    # gradient_scale * dZ_L gives the gradients times gradient_scale, which update_layer expects
+    # (backpropagation is linear in dZ_L; see optimizers.py).
+    batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1],
+                                                 scale=optimizer.gradient_scale)
+    for l, dW, db in _layer_gradients(dZ_L, caches, params, activations):
+        optimizer.update_layer(l, *params[l], dW, db)
     return params, batch_cost, A_L
 
 
@@ -95,7 +100,7 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     batch_size: None for full-batch gradient descent, else mini-batches shuffled every epoch.
     seed: sets both the initial weights and the shuffling.
     optimizer: "sgd", "momentum", "adam" (made with learning_rate) or an object with .step
-    (and optionally .update, the same step in place; see training_step).
+    (and optionally .update_layer, the same step in place; see training_step).
     X_val, y_val: optional validation data, scored after every epoch.
     progress: show a progress bar with the cost and accuracy.
     callback: called as callback(epoch, params, history) after every epoch. The arrays in
