@@ -168,10 +168,19 @@ def test_relative_error_follows_its_formula():
     assert ref.relative_error(np.zeros(2), np.array([0, 1e-10])) == pytest.approx(1e-2)
 
 
-def test_layer_gradients_come_last_layer_first_and_allow_updating_each_layer_on_receipt():
-    # training_step changes params[l] in place as soon as layer l's gradients arrive; the
-    # gradients of the layers below must still be those of the unchanged network.
-    from nncourse.reference.backprop import _layer_gradients
+def test_backward_with_an_optimizer_updates_each_layer_from_the_gradients_of_the_unchanged_network():
+    # training_step has _backward update params[l] in place as soon as layer l's gradients are
+    # known; the gradients of the layers below must still be those of the unchanged network.
+    from nncourse.reference.backprop import _backward
+
+    class Recorder:
+        def __init__(self):
+            self.seen = []
+
+        def update_layer(self, params, l, dW, db):
+            self.seen.append((l, dW.copy(), db.copy()))
+            params[l][0][...] = 1e6  # what an optimiser's in-place update might do
+            params[l][1][...] = -1e6
 
     rng = np.random.default_rng(0)
     sizes, activations = [4, 6, 5, 3], ["tanh", "relu", "sigmoid"]
@@ -181,11 +190,9 @@ def test_layer_gradients_come_last_layer_first_and_allow_updating_each_layer_on_
     dZ_L = rng.standard_normal(A_L.shape)
     expected = ref.backward(dZ_L, caches, params, activations)
     owned = [(W.copy(), b.copy()) for W, b in params]
-    order = []
-    for l, dW, db in _layer_gradients(dZ_L, caches, owned, activations):
-        order.append(l)
+    recorder = Recorder()
+    assert _backward(dZ_L, caches, owned, activations, recorder) is None
+    assert [l for l, _, _ in recorder.seen] == [2, 1, 0]
+    for l, dW, db in recorder.seen:
         np.testing.assert_allclose(dW, expected[l][0], rtol=1e-12)
         np.testing.assert_allclose(db, expected[l][1], rtol=1e-12)
-        owned[l][0][...] = 1e6  # what an optimiser's in-place update might do
-        owned[l][1][...] = -1e6
-    assert order == [2, 1, 0]

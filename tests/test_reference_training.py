@@ -398,7 +398,7 @@ def test_sgd_update_layer_subtracts_the_scaled_gradient_it_is_given():
     assert sgd.gradient_scale == 0.5  # it asks for learning_rate * dW: its whole step
     W, b = np.array([[1.0, 2.0]]), np.array([0.5])
     dW, db = np.array([[0.25, -0.5]]), np.array([1.0])
-    sgd.update_layer(0, W, b, dW, db)
+    sgd.update_layer([(W, b)], 0, dW, db)
     np.testing.assert_array_equal(W, [[0.75, 2.5]])
     np.testing.assert_array_equal(b, [-0.5])
     np.testing.assert_array_equal(dW, [[0.25, -0.5]])  # the gradients are read, never written

@@ -58,33 +58,31 @@ def backward(dZ_L, caches, params, activations):
     return _backward(dZ_L, caches, params, activations)
 
 
-def _backward(dZ_L, caches, params, activations):
-    """backward without the checks: every shape known to fit (as after forward)."""
-    grads = [None] * len(params)
-    for l, dW, db in _layer_gradients(dZ_L, caches, params, activations):
-        grads[l] = (dW, db)
-    return grads
+def _backward(dZ_L, caches, params, activations, optimizer=None):
+    """backward without the checks: every shape known to fit (as after forward).
 
-
-def _layer_gradients(dZ_L, caches, params, activations):
-    """Yield (l, dW, db) for every layer l, from the last to the first, each as soon as known.
-
-    Unchecked, as _backward. The gradient that flows down to layer l - 1 is computed before
-    layer l's are yielded, so the caller may change params[l] in place (an optimiser's step)
-    before it asks for the next layer, while dW is still in the CPU's cache.
+    With an optimizer (one with update_layer, see optimizers.py), nothing is returned: each
+    layer's parameters are updated in place as soon as its gradients are known, last layer
+    first, while dW is still in the CPU's cache. The gradient for the layer below is computed
+    from W before W changes.
     """
+    grads = [None] * len(params)
     dZ = dZ_L
     for l in reversed(range(len(params))):
         A_prev, _ = caches[l]
         W, _ = params[l]
-        db = dZ.sum(axis=0)  # first, while dZ is still in the cache (the products below evict it)
-        if l > 0:  # the input X needs no gradient: skip dA_prev, the largest product of all
-            dA_prev = dZ @ W.T
-        dW = A_prev.T @ dZ
-        yield l, dW, db
         if l > 0:
+            dA_prev, dW, db = dense_backward(dZ, A_prev, W)
             # dA_prev is this loop's own new array: dZ may reuse its memory (one allocation less)
             dZ = _activation_backward(dA_prev, caches[l - 1][1], activations[l - 1], overwrite_dA=True)
+        else:  # the input X needs no gradient: skip dA_prev, the largest product of all
+            db = dZ.sum(axis=0)
+            dW = A_prev.T @ dZ
+        if optimizer is None:
+            grads[l] = (dW, db)
+        else:
+            optimizer.update_layer(params, l, dW, db)
+    return grads if optimizer is None else None
 
 
 def numerical_gradient(f, x, eps=1e-5):

@@ -4,7 +4,7 @@ Every optimiser has one form: `opt.step(params, grads) -> new params`. It keeps 
 needs between steps (velocities, moments) inside itself and never changes `params` or `grads`.
 
 The same step can also be taken in place, on parameters you own (`train` owns its own):
-`opt.update(params, grads)` for the whole network, or `opt.update_layer(l, W, b, dW, db)` one
+`opt.update(params, grads)` for the whole network, or `opt.update_layer(params, l, dW, db)` one
 layer at a time, as soon as backpropagation has that layer's gradients (training_step does
 this: the gradients are still in the CPU's cache, and no fresh copy of any weight matrix is made).
 
@@ -67,8 +67,9 @@ class SGD:
         """The same step in place: changes the arrays in params (not those in grads)."""
         _update_in_place(self, params, grads)
 
-    def update_layer(self, l, W, b, dW, db):
+    def update_layer(self, params, l, dW, db):
         """In place on layer l; dW and db are learning_rate times the gradients (gradient_scale)."""
+        W, b = params[l]
         W -= dW
         b -= db
 
@@ -77,8 +78,8 @@ def _update_in_place(optimizer, params, grads):
     """optimizer.update: every layer through update_layer, with the gradients it expects."""
     _check_grads(params, grads)
     scale = optimizer.gradient_scale
-    for l, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
-        optimizer.update_layer(l, W, b, scale * dW, scale * db)  # new arrays: grads stay as they are
+    for l, (dW, db) in enumerate(grads):
+        optimizer.update_layer(params, l, scale * dW, scale * db)  # new arrays: grads stay as they are
 
 
 def _check_states(states, grads, name):
@@ -131,10 +132,10 @@ class Momentum:
         """The same step in place: changes the arrays in params (and the velocities)."""
         _update_in_place(self, params, grads)
 
-    def update_layer(self, l, W, b, dW, db):
+    def update_layer(self, params, l, dW, db):
         """In place on layer l and its velocities."""
         beta, lr = self.beta, self.learning_rate
-        for theta, dtheta, v in zip((W, b), (dW, db), _layer_state(self.velocity, l, dW, db, "Momentum")):
+        for theta, dtheta, v in zip(params[l], (dW, db), _layer_state(self.velocity, l, dW, db, "Momentum")):
             v *= beta
             v += (1 - beta) * dtheta
             theta -= lr * v
@@ -189,9 +190,10 @@ class Adam:
         """The same step in place: changes the arrays in params (and the moments)."""
         _update_in_place(self, params, grads)
 
-    def update_layer(self, l, W, b, dW, db):
+    def update_layer(self, params, l, dW, db):
         """In place on layer l and its moments."""
         b1, b2 = self.beta1, self.beta2
+        W, b = params[l]
         (mW, mb), (vW, vb), t = self._moments(l, dW, db)
         for theta, g, m, v in ((W, dW, mW, vW), (b, db, mb, vb)):
             m *= b1

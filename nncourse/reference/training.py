@@ -2,7 +2,7 @@
 import numpy as np
 
 from ._arrays import as_float, as_labels
-from .backprop import _backward, _layer_gradients
+from .backprop import _backward
 from .costs import LOSSES, _cost_and_output_gradient, cost
 from .evaluation import accuracy
 from .forward import _check_network, _forward, forward, labels_from_output
@@ -86,8 +86,7 @@ def training_step(X, y, params, activations, loss, optimizer):
     # (backpropagation is linear in dZ_L; see optimizers.py).
     batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1],
                                                  scale=optimizer.gradient_scale)
-    for l, dW, db in _layer_gradients(dZ_L, caches, params, activations):
-        optimizer.update_layer(l, *params[l], dW, db)
+    _backward(dZ_L, caches, params, activations, optimizer)
     return params, batch_cost, A_L
 
 
