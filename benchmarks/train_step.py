@@ -11,6 +11,7 @@ It prints:
   - the FLOP/s of the step's 8 matrix products (3 forward, 3 weight gradients, 2 input
     gradients; the input X needs none) timed alone in numpy, and the fraction of it the step
     reaches (the rest is elementwise work and Python);
+  - the same for the step written out by hand, inline (what the Python structure costs);
   - the wall time and test accuracy of a whole training on breast cancer and on digits.
 
     python benchmarks/train_step.py [--threads 1] [--samples 120] [--sample-seconds 0.03]
@@ -99,11 +100,54 @@ def reference_step_function(X, y):
     A_L = step()
     params = state["params"]
     A_L, caches = _forward(X, params, ACTIVATIONS)
-    _, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, "ce", ACTIVATIONS[-1])
+    _, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, "ce", ACTIVATIONS[-1],
+                                        scale=optimizer.gradient_scale)
     grads = _backward(dZ_L, caches, params, ACTIVATIONS)
     arrays = [A_L, *(a for cache in caches for a in cache), *(g for pair in grads for g in pair),
               *(p for pair in params for p in pair)]
     assert all(a.dtype == np.float32 for a in arrays), "the reference step left float32"
+    return step
+
+
+def inline_step_function(X, y):
+    """The reference's step written out by hand for this one network: the same products, the
+    same elementwise work and the same in-place SGD update, with no function calls and no loops.
+    The cost of a step's Python structure is the gap between it and the reference."""
+    (W1, b1), (W2, b2), (W3, b3) = [(W.astype(np.float32), b.astype(np.float32)) for W, b in init_params(SIZES)]
+    rows = np.arange(BATCH)
+    scale = np.float32(LEARNING_RATE / BATCH)
+
+    def step():
+        Z1 = X @ W1
+        Z1 += b1
+        A1 = np.maximum(Z1, 0)
+        Z2 = A1 @ W2
+        Z2 += b2
+        A2 = np.maximum(Z2, 0)
+        Z3 = A2 @ W3
+        Z3 += b3
+        P = np.exp(Z3 - Z3.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        float(-np.log(np.maximum(P[rows, y], 1e-7)).sum() / BATCH)  # the batch's cost
+        dZ3 = P * scale
+        dZ3[rows, y] -= scale
+        db3 = dZ3.sum(axis=0)
+        dW3 = A2.T @ dZ3
+        dA2 = dZ3 @ W3.T
+        np.subtract(W3, dW3, out=W3)  # W3 -= dW3, in place on the closure's array
+        np.subtract(b3, db3, out=b3)
+        dZ2 = np.multiply(dA2, Z2 > 0, out=dA2)
+        db2 = dZ2.sum(axis=0)
+        dW2 = A1.T @ dZ2
+        dA1 = dZ2 @ W2.T
+        np.subtract(W2, dW2, out=W2)  # W2 -= dW2, in place on the closure's array
+        np.subtract(b2, db2, out=b2)
+        dZ1 = np.multiply(dA1, Z1 > 0, out=dA1)
+        db1 = dZ1.sum(axis=0)
+        dW1 = X.T @ dZ1
+        np.subtract(W1, dW1, out=W1)  # W1 -= dW1, in place on the closure's array
+        np.subtract(b1, db1, out=b1)
+
     return step
 
 
@@ -202,11 +246,12 @@ def main():
 
     reference = reference_step_function(X, y)
     matmuls = matmul_step_function(X, y)
+    inline = inline_step_function(X, y)
     torch_step = torch_step_function(torch, X, y) if torch is not None else None
 
     # Many short samples, interleaved, so that load from other processes (this is a shared machine)
     # hits every candidate alike; the fastest sample of each is the least disturbed one.
-    candidates = {"reference": reference, "matmuls": matmuls}
+    candidates = {"reference": reference, "matmuls": matmuls, "inline": inline}
     if torch_step is not None:
         candidates["torch"] = torch_step
     sizes = {name: steps_per_sample(step, ARGS.sample_seconds) for name, step in candidates.items()}
@@ -223,6 +268,10 @@ def main():
           f"the step's {flops / 1e6:.0f} MFLOP in 8 products)")
     print(f"reference / matmul FLOP/s : {ref_rate / matmul_rate:6.1%}   (target >= 85%)  "
           f"{spread(results['reference'], results['matmuls'], '.1%')}")
+    inline_rate = max(results["inline"])
+    print(f"hand-inlined numpy step  : {inline_rate / matmul_rate:6.1%} of matmul FLOP/s  "
+          f"{spread(results['inline'], results['matmuls'], '.1%')}; the reference reaches "
+          f"{ref_rate / inline_rate:.1%} of its speed")
     if torch_step is not None:
         torch_rate = max(results["torch"])
         print(f"PyTorch {torch.__version__} step  : {torch_rate:8.1f} steps/s")
