@@ -19,7 +19,6 @@ machine and on whatever else runs on it.
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import random
 import shutil

@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
     if not paths:
         print("no matching notebooks in solutions/", file=sys.stderr)
         return 1
-    print(f"{'notebook':<40} {'total s':>8} {'slowest cell':>14}" + (f"  (best of {args.repeat})" if args.repeat > 1 else ""))
+    best_of = f"  (best of {args.repeat})" if args.repeat > 1 else ""
+    print(f"{'notebook':<40} {'total s':>8} {'slowest cell':>14}" + best_of)
     total = 0.0
     for path in paths:
         runs = [time_notebook(path) for _ in range(max(1, args.repeat))]

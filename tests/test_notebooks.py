@@ -218,7 +218,8 @@ def test_student_notebooks_hide_solutions_and_hidden_tests(generated):
 
 
 def test_normalise_drops_outputs_counts_and_editor_metadata():
-    nb = nbformat.v4.new_notebook(metadata={"widgets": {"state": {}}, "kernelspec": {"name": "other", "display_name": "Other"}})
+    nb = nbformat.v4.new_notebook(metadata={"widgets": {"state": {}},
+                                            "kernelspec": {"name": "other", "display_name": "Other"}})
     cell = nbformat.v4.new_code_cell("1 + 1", id="x", execution_count=3,
                                      outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"})],
                                      metadata={"scrolled": True, "tags": ["keep"]})
@@ -254,7 +255,8 @@ def test_student_notebook_fails_only_in_graded_cells_each_saying_not_implemented
             continue
         errors = error_text(cell)
         if nbgrader_meta(cell).get("grade"):
-            assert "not implemented" in errors.lower(), \
-                f"{name} graded cell {nbgrader_meta(cell)['grade_id']} should fail with 'not implemented'; got {errors!r}"
+            assert "not implemented" in errors.lower(), (
+                f"{name} graded cell {nbgrader_meta(cell)['grade_id']} should fail with 'not implemented'; "
+                f"got {errors!r}")
         else:
             assert errors == "", f"{name} cell {index} (not graded) fails with the stubs: {errors}\n{cell.source}"

@@ -226,6 +226,10 @@ def test_train_is_reproducible_keeps_float32_and_leaves_data_alone():
                                  batch_size=16, seed=seed)
     (p1, h1), (p2, h2), (p3, h3) = run(0), run(0), run(1)
     assert list(h1) == list(h2) and list(h1) != list(h3)
+    for (W1, b1), (W2, b2) in zip(p1, p2):
+        np.testing.assert_array_equal(W1, W2)
+        np.testing.assert_array_equal(b1, b2)
+    assert not np.array_equal(p1[0][0], p3[0][0])
     assert all(a.dtype == np.float32 for pair in p1 for a in pair)
     np.testing.assert_array_equal(X32, before)
 

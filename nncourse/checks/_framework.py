@@ -419,7 +419,9 @@ def _ratio_text(k: float) -> str:
     if math.isclose(k, -1.0, rel_tol=1e-3):
         return "right in size but of the wrong sign"
     if abs(k) >= 1:
-        return f"exactly {k:.4g} times too large" if k > 0 else f"exactly {-k:.4g} times too large and of the wrong sign"
+        if k > 0:
+            return f"exactly {k:.4g} times too large"
+        return f"exactly {-k:.4g} times too large and of the wrong sign"
     inverse = 1 / k
     return f"exactly {abs(inverse):.4g} times too small" + ("" if k > 0 else " and of the wrong sign")
 

@@ -15,7 +15,8 @@ SIGMOID_STABILITY_HINT = (
     "for large negative z, exp(-z) is too big for a float. Compute e = exp(-|z|), which never overflows, "
     "and pick the branch with np.where (z >= 0: 1 / (1 + e); z < 0: e / (1 + e)), or use "
     "0.5 * (1 + np.tanh(z / 2)). np.where evaluates both branches, so neither may overflow.")
-FLOAT_HINT = "return float values (for example with .astype(float) or np.where(cond, 1.0, 0.0)), not booleans or integers."
+FLOAT_HINT = ("return float values (for example with .astype(float) or np.where(cond, 1.0, 0.0)), "
+              "not booleans or integers.")
 
 
 def test_input(rng, shape, scale=2.5, zeros=2):
@@ -376,7 +377,8 @@ def _leaky_derivative_wrongs(alpha):
         ]
         if alpha != 0.01:
             mistakes.insert(0, (np.where(Z > 0, 1.0, 0.01),
-                                f"leaky_relu_derivative ignores its alpha argument (alpha = {alpha} here, you used 0.01).",
+                                f"leaky_relu_derivative ignores its alpha argument (alpha = {alpha} here, "
+                                "you used 0.01).",
                                 "use the parameter alpha, not the number 0.01."))
         return mistakes
     return wrongs

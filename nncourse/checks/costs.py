@@ -9,7 +9,7 @@ import numpy as np
 
 from nncourse.reference import costs as ref
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
+from ._framework import (call_student, describe, distinct_sizes, exercise, expect_close,
                          expect_finite, expect_number, fail, format_array, known, tolerance)
 
 NOTEBOOK = "05_cost_functions"

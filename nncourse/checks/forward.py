@@ -5,7 +5,7 @@ import numpy as np
 
 from nncourse import reference as ref
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
+from ._framework import (as_array, call_student, distinct_sizes, exercise, expect_close,
                          expect_float, expect_shape, fail, format_array, tolerance)
 
 NOTEBOOK = "04_forward_propagation"
@@ -75,7 +75,8 @@ def _check_caches(name, caches, X, params, activations, desc):
     L = len(params)
     if not isinstance(caches, (list, tuple)):
         fail(name, f"caches is a {type(caches).__name__}, expected a list with one (A_prev, Z) per layer.",
-             input=desc, got=format_array(caches), hint="caches = [] before the loop, caches.append((A_prev, Z)) inside.")
+             input=desc, got=format_array(caches),
+             hint="caches = [] before the loop, caches.append((A_prev, Z)) inside.")
     if len(caches) != L:
         fail(name, f"caches has {len(caches)} entries for {L} layers, expected one (A_prev, Z) per layer.", input=desc,
              hint="append exactly one (A_prev, Z) per layer, inside the loop over the layers.")

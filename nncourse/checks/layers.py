@@ -33,7 +33,8 @@ def _dense_wrongs(X, W, b):
         (Z - b, "dense subtracted the bias b.", "Z = X @ W + b."),
         (Z + b.sum(), "dense added the sum of b to every entry.",
          "add b itself: each output unit has its own bias, X @ W + b."),
-        (np.maximum(Z + b, 0), "dense applied ReLU to Z.", "dense computes only Z = X @ W + b; the activation comes after."),
+        (np.maximum(Z + b, 0), "dense applied ReLU to Z.",
+         "dense computes only Z = X @ W + b; the activation comes after."),
         (ref.sigmoid(Z + b), "dense applied the sigmoid to Z.",
          "dense computes only Z = X @ W + b; the activation comes after."),
     ]
@@ -118,7 +119,8 @@ def _check_init_values(name, params, layer_sizes, statistics):
         if np.all(W == 0):
             fail(name, f"W of {where} is all zeros: every unit of the layer computes the same thing "
                        "and gets the same gradient, so they stay identical forever (symmetry).",
-                 got=format_array(W), hint="draw W at random, e.g. rng.standard_normal((n_in, n_out)) * np.sqrt(2 / n_in).")
+                 got=format_array(W),
+                 hint="draw W at random, e.g. rng.standard_normal((n_in, n_out)) * np.sqrt(2 / n_in).")
         if n_out > 1 and np.all(W == W[:, :1]):
             fail(name, f"the columns of W of {where} are identical: every unit of the layer has the same "
                        "weights, so the units stay identical during training (symmetry).",
@@ -126,7 +128,8 @@ def _check_init_values(name, params, layer_sizes, statistics):
                  hint="draw every entry of W independently: rng.standard_normal((n_in, n_out)) * scale.")
         if n_in > 1 and np.all(W == W[:1, :]):
             fail(name, f"the rows of W of {where} are identical: every input gets the same weights.",
-                 got=format_array(W), hint="draw every entry of W independently: rng.standard_normal((n_in, n_out)) * scale.")
+                 got=format_array(W),
+                 hint="draw every entry of W independently: rng.standard_normal((n_in, n_out)) * scale.")
         if not statistics:
             continue
         std = float(np.sqrt(np.mean(W.astype(float) ** 2)))

@@ -58,7 +58,8 @@ def _flat(params) -> np.ndarray:
 # gd_update
 # ---------------------------------------------------------------------------------------------
 
-GD_HINT = "return a new list: [(W - learning_rate * dW, b - learning_rate * db) for (W, b), (dW, db) in zip(params, grads)]."
+GD_HINT = ("return a new list: [(W - learning_rate * dW, b - learning_rate * db) "
+           "for (W, b), (dW, db) in zip(params, grads)].")
 
 
 def _random_params(rng, sizes, dtype=np.float64):
@@ -77,7 +78,8 @@ def check_gd_update(func, rng, hidden):
     for layer_sizes, lr, dtype in cases:
         params = _random_params(rng, layer_sizes, dtype)
         grads = _random_params(rng, layer_sizes, dtype)
-        desc = f"params {_describe_params(params)} ({np.dtype(dtype).name}), grads of the same shapes, learning_rate {lr}"
+        desc = (f"params {_describe_params(params)} ({np.dtype(dtype).name}), grads of the same shapes, "
+                f"learning_rate {lr}")
         got = call_student(name, func, params, grads, lr, names=("params", "grads", "learning_rate"),
                            input_desc=desc)
         shapes = [(W.shape, b.shape) for W, b in params]
@@ -94,7 +96,7 @@ def check_gd_update(func, rng, hidden):
                      hint="step against the gradient: W - learning_rate * dW, b - learning_rate * db.")
         L = len(params)
         for l in range(L):
-            (W, b), (dW, db), (W_new, b_new) = params[l], grads[l], new[l]
+            (W, b), (_, db), (W_new, b_new) = params[l], grads[l], new[l]
             (W_exp, b_exp) = expected[l]
             if lr > 0 and l > 0 and matches(W_new, W) and matches(b_new, b) and not matches(new[0][0], params[0][0]):
                 fail(name, f"layer {l + 1} did not change: only the first layer was updated.", input=desc,
@@ -394,6 +396,7 @@ def check_train(func, rng, hidden):
         _check_one_step(func, p, seed)
     for p, eta in whole_runs:
         _check_whole_run(func, p, seed, eta)
-    tried = ", ".join(f"{p['loss']!r} {p['layer_sizes']} m={len(p['X'])}" for p in one_step + [p for p, _ in whole_runs])
+    runs = one_step + [p for p, _ in whole_runs]
+    tried = ", ".join(f"{p['loss']!r} {p['layer_sizes']} m={len(p['X'])}" for p in runs)
     return ("one epoch steps by minus learning_rate times the gradient, one mean cost per epoch, the cost goes "
             f"down, seed and batch_size are used ({tried}).")

@@ -125,7 +125,7 @@ def collect(submissions: Path, notebooks: list[str], work: Path) -> list[Submiss
             else:
                 result.append(Submission(student_id, notebook, path, path.parent))
     if all(sub.problem == "missing" for sub in result):
-        raise InstructorError(f"no notebooks found in {root} (looked for "
-                              f"{', '.join(n + '.ipynb' for n in notebooks[:3])}{', ...' if len(notebooks) > 3 else ''} "
+        looked_for = ", ".join(n + ".ipynb" for n in notebooks[:3]) + (", ..." if len(notebooks) > 3 else "")
+        raise InstructorError(f"no notebooks found in {root} (looked for {looked_for} "
                               "in each student's folder or zip)")
     return result

@@ -301,7 +301,9 @@ def _libc():
 
 
 def _mount(libc, source, target, fstype, flags, data=None) -> None:
-    encode = (lambda text: None if text is None else text.encode())
+    def encode(text):
+        return None if text is None else text.encode()
+
     if libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
         raise OSError(ctypes.get_errno(), f"mount {source} on {target} failed")
 

@@ -99,7 +99,8 @@ def to_plain(value, _depth: int = 0):
         return ("t", [to_plain(item, _depth + 1) for item in value])
     if isinstance(value, dict):
         return ("d", [(to_plain(k, _depth + 1), to_plain(v, _depth + 1)) for k, v in value.items()])
-    raise TypeError(f"a {type(value).__name__} (only numbers, strings, numpy arrays, lists, tuples and dicts are graded)")
+    raise TypeError(f"a {type(value).__name__} "
+                    "(only numbers, strings, numpy arrays, lists, tuples and dicts are graded)")
 
 
 def from_plain(tagged, _depth: int = 0):

@@ -3,8 +3,9 @@
 Started by `nncourse.grading.sandbox` as `python -s -P -m nncourse.grading.worker FD` in an
 environment the grader builds from scratch (no PYTHONPATH; PYTHONHASHSEED fixed, which `-I` would
 ignore): no user site, and neither the current folder nor the script's folder on sys.path, so a
-numpy.py, nncourse/ or sitecustomize.py next to the notebook is never imported. FD is the worker's end of a socket pair; stdout and stderr go to
-/dev/null and Python-level output is counted and capped.
+numpy.py, nncourse/ or sitecustomize.py next to the notebook is never imported. FD is the
+worker's end of a socket pair; stdout and stderr go to /dev/null and Python-level output is
+counted and capped.
 
 The worker computes no verdict. It answers four requests from the grader (see `wire`):
 

@@ -93,7 +93,8 @@ def init_unscaled(layer_sizes, seed=0):
 
 def init_ignores_seed(layer_sizes, seed=0):
     rng = np.random.default_rng(0)
-    return [(rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)) for n_in, n_out in _pairs(layer_sizes)]
+    return [(rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out))
+            for n_in, n_out in _pairs(layer_sizes)]
 
 
 def init_global_random(layer_sizes, seed=0):
@@ -102,12 +103,14 @@ def init_global_random(layer_sizes, seed=0):
 
 def init_transposed(layer_sizes, seed=0):
     rng = np.random.default_rng(seed)
-    return [(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), np.zeros(n_out)) for n_in, n_out in _pairs(layer_sizes)]
+    return [(rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), np.zeros(n_out))
+            for n_in, n_out in _pairs(layer_sizes)]
 
 
 def init_row_bias(layer_sizes, seed=0):
     rng = np.random.default_rng(seed)
-    return [(rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros((1, n_out))) for n_in, n_out in _pairs(layer_sizes)]
+    return [(rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros((1, n_out)))
+            for n_in, n_out in _pairs(layer_sizes)]
 
 
 def init_positive(layer_sizes, seed=0):
@@ -247,7 +250,8 @@ def xor_nand_or_and():
 
 
 def xor_scaled():
-    return [(np.array([[2.0, 3.0], [2.0, 3.0]]), np.array([-1.0, -4.5])), (np.array([[5.0], [-10.0]]), np.array([-1.0]))]
+    return [(np.array([[2.0, 3.0], [2.0, 3.0]]), np.array([-1.0, -4.5])),
+            (np.array([[5.0], [-10.0]]), np.array([-1.0]))]
 
 
 
