@@ -435,3 +435,26 @@ def test_a_failed_step_changes_no_state(name):
             assert value.keys() == after[key].keys()
             for l in value:
                 np.testing.assert_equal(after[key][l], value[l])
+
+
+def test_train_accepts_an_in_place_optimizer_of_ones_own_without_a_gradient_scale():
+    class PlainInPlaceSGD:
+        def __init__(self, learning_rate):
+            self.learning_rate = learning_rate
+
+        def step(self, params, grads):
+            return ref.gd_update(params, grads, self.learning_rate)
+
+        def update_layer(self, params, l, dW, db):  # gets the gradients themselves (no gradient_scale)
+            W, b = params[l]
+            W -= self.learning_rate * dW
+            b -= self.learning_rate * db
+
+    X, y = datasets.make_moons(60, seed=1)
+    ours, ours_history = ref.train(X, y, [2, 6, 1], ["tanh", "sigmoid"], "bce", epochs=20,
+                                   optimizer=PlainInPlaceSGD(0.3))
+    reference, history = ref.train(X, y, [2, 6, 1], ["tanh", "sigmoid"], "bce", learning_rate=0.3, epochs=20)
+    np.testing.assert_allclose(ours_history, history, rtol=1e-10)
+    for (W1, b1), (W2, b2) in zip(ours, reference):
+        np.testing.assert_allclose(W1, W2, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(b1, b2, rtol=1e-10, atol=1e-14)

@@ -85,7 +85,7 @@ def training_step(X, y, params, activations, loss, optimizer):
     # gradient_scale * dZ_L gives the gradients times gradient_scale, which update_layer expects
     # (backpropagation is linear in dZ_L; see optimizers.py).
     batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1],
-                                                 scale=optimizer.gradient_scale)
+                                                 scale=getattr(optimizer, "gradient_scale", 1.0))
     _backward(dZ_L, caches, params, activations, optimizer)
     return params, batch_cost, A_L
 
@@ -99,7 +99,8 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     batch_size: None for full-batch gradient descent, else mini-batches shuffled every epoch.
     seed: sets both the initial weights and the shuffling.
     optimizer: "sgd", "momentum", "adam" (made with learning_rate) or an object with .step
-    (and optionally .update_layer, the same step in place; see training_step).
+    (and optionally .update_layer, the same step in place, with .gradient_scale if it wants its
+    gradients scaled; see training_step and optimizers.py).
     X_val, y_val: optional validation data, scored after every epoch.
     progress: show a progress bar with the cost and accuracy.
     callback: called as callback(epoch, params, history) after every epoch. The arrays in
