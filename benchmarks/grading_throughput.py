@@ -13,7 +13,8 @@ cells deleted, a worker that calls os._exit). Then it grades the class twice:
 2. plain `nbgrader autograde` (serial, as nbgrader runs) in a course folder with the repository's
    nbgrader_config.py;
 
-and prints both times and the throughput ratio. It is a script, not a test: timings depend on the
+and prints both times and the throughput ratio, with a progress bar for each run on standard
+error. It is a script, not a test: timings depend on the
 machine and on whatever else runs on it.
 """
 from __future__ import annotations
@@ -29,6 +30,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+from nncourse.progress import progress_bar
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -104,12 +107,13 @@ def venv_env() -> dict:
 
 def run_nncourse(submissions: Path, out: Path, workers: int) -> float:
     started = time.perf_counter()
+    # its progress bar and any error go straight to this terminal (stderr); its summary is printed below
     result = subprocess.run([sys.executable, "-m", "nncourse.cli", "autograde", str(submissions),
-                             "--out", str(out), "--workers", str(workers), "--source", str(SOLUTIONS),
-                             "--no-progress"], env=venv_env(), cwd=ROOT, capture_output=True, text=True)
+                             "--out", str(out), "--workers", str(workers), "--source", str(SOLUTIONS)],
+                            env=venv_env(), cwd=ROOT, stdout=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
-        raise SystemExit(f"nncourse autograde failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(f"nncourse autograde failed (exit {result.returncode}; its error is above)")
     print(result.stdout.strip())
     return elapsed
 
@@ -123,12 +127,19 @@ def run_nbgrader(submissions: Path, course: Path) -> float:
     subprocess.run(["nbgrader", "generate_assignment", "--force"], cwd=course, env=env, check=True,
                    capture_output=True)
     shutil.copytree(submissions, course / "submitted")
+    total = sum(1 for _ in (course / "submitted").glob("*/*.ipynb"))
     started = time.perf_counter()
-    result = subprocess.run(["nbgrader", "autograde", "--force", "--create"], cwd=course, env=env,
-                            capture_output=True, text=True)
+    # nbgrader has no progress bar: count its "Autograding <notebook>" log lines, one per submission
+    process = subprocess.Popen(["nbgrader", "autograde", "--force", "--create"], cwd=course, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with progress_bar(total, desc="nbgrader", unit="notebook", widget=False, file=sys.stderr) as bar:
+        for line in process.stderr:
+            if "| INFO] Autograding " in line:
+                bar.update(1)
+    returncode = process.wait()
     elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        print(f"(nbgrader autograde exited {result.returncode}: some submissions failed entirely)")
+    if returncode != 0:
+        print(f"(nbgrader autograde exited {returncode}: some submissions failed entirely)")
     return elapsed
 
 

@@ -1,0 +1,33 @@
+"""The benchmark scripts run and print their figures (their timings are not tested: they are goals)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def run(script, *args, timeout=600):
+    result = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.mark.slow
+def test_grading_throughput_grades_a_synthetic_class_with_a_progress_bar():
+    result = run("grading_throughput.py", "--students", "1", "--skip-nbgrader")
+    assert "class: 1 students x 8 notebooks = 8 submissions" in result.stdout
+    assert "nncourse autograde --workers" in result.stdout and "notebooks/s" in result.stdout
+    assert "graded 1 students x 8 notebooks" in result.stdout  # autograde's own summary, passed through
+    assert "8/8" in result.stderr  # the progress bar reached the end
+
+
+@pytest.mark.slow
+def test_notebook_times_times_the_chosen_notebooks():
+    result = run("notebook_times.py", "01")
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["notebook", "total", "s"]
+    assert [line.split()[0] for line in lines[1:]] == ["01_the_neuron", "all"]
+    assert "budget 60 s" in lines[-1]
