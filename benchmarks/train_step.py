@@ -80,6 +80,12 @@ def sample(step, n):
     return (clock() - start) / n
 
 
+def progress(done, total):
+    """A one-line progress count on standard error (plain text: torch's throwaway venv may lack tqdm)."""
+    end = "\n" if done == total else ""
+    print(f"\rtiming samples: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
 def synthetic_data(rng):
     X = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
     y = rng.integers(0, SIZES[-1], size=BATCH)
@@ -256,9 +262,10 @@ def main():
         candidates["torch"] = torch_step
     sizes = {name: steps_per_sample(step, ARGS.sample_seconds) for name, step in candidates.items()}
     results = {name: [] for name in candidates}
-    for _ in range(ARGS.samples):
+    for i in range(ARGS.samples):
         for name, step in candidates.items():
             results[name].append(1 / sample(step, sizes[name]))
+        progress(i + 1, ARGS.samples)
     ref_rate = max(results["reference"])
     matmul_rate = max(results["matmuls"])
     flops = step_flops()
