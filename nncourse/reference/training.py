@@ -77,17 +77,17 @@ def training_step(X, y, params, activations, loss, optimizer):
     """
     # the unchecked cores: train checks X, y, params, activations and loss once, before any step
     A_L, caches = _forward(X, params, activations)
-    if not hasattr(optimizer, "update_layer"):
-        batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1])
-        grads = _backward(dZ_L, caches, params, activations)
-        return optimizer.step(params, grads), batch_cost, A_L
-    # In place, each layer as soon as backpropagation reaches it. Starting from
-    # gradient_scale * dZ_L gives the gradients times gradient_scale, which update_layer expects
-    # (backpropagation is linear in dZ_L; see optimizers.py).
-    batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1],
-                                                 scale=getattr(optimizer, "gradient_scale", 1.0))
-    _backward(dZ_L, caches, params, activations, optimizer)
-    return params, batch_cost, A_L
+    in_place = hasattr(optimizer, "update_layer")
+    # In place, update_layer expects the gradients times the optimiser's gradient_scale: starting
+    # backpropagation from gradient_scale * dZ_L gives exactly those (it is linear in dZ_L; see
+    # optimizers.py), and _backward updates each layer as soon as it reaches it.
+    scale = getattr(optimizer, "gradient_scale", 1.0) if in_place else 1.0
+    batch_cost, dZ_L = _cost_and_output_gradient(A_L, caches[-1][1], y, loss, activations[-1], scale)
+    if in_place:
+        _backward(dZ_L, caches, params, activations, optimizer)
+        return params, batch_cost, A_L
+    grads = _backward(dZ_L, caches, params, activations)
+    return optimizer.step(params, grads), batch_cost, A_L
 
 
 def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, batch_size=None,
