@@ -261,9 +261,8 @@ class NetworkPlayground(_Playground):
         params = self.params if params is None else params
         return reference.forward(X, params, self.activations())[0]
 
-    def _draw(self, params, history, epoch):
-        X, y = self.dataset()
-        fig = plot_training_state(lambda Z: reference.forward(Z, params, self.activations())[0],
+    def _draw(self, X, y, params, history, epoch):
+        fig = plot_training_state(lambda Z: self.predict_proba(Z, params),
                                   X, y, history, epoch=epoch, resolution=60)
         self.figure.value = figure_to_png(fig, trim=False)
 
@@ -271,7 +270,8 @@ class NetworkPlayground(_Playground):
         """New controls: show the untrained network (random initial weights)."""
         self.params = reference.init_params(self.layer_sizes(), seed=self.seed)
         self.history = []
-        self._draw(self.params, self.history, 0)
+        X, y = self.dataset()
+        self._draw(X, y, self.params, self.history, 0)
         self.status.value = "press <b>Train</b>"
 
     def train(self):
@@ -285,7 +285,7 @@ class NetworkPlayground(_Playground):
 
         def redraw(epoch, params, history):
             if (epoch + 1) % every == 0 or epoch + 1 == epochs:
-                self._draw(params, history, epoch + 1)
+                self._draw(X, y, params, history, epoch + 1)
                 self.status.value = (f"epoch {epoch + 1}/{epochs}, "
                                      f"loss {history[-1]:.4f}")
 

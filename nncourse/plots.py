@@ -26,6 +26,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from nncourse.datasets import LOGIC_GATES, logic_gate
 from nncourse.reference import activations as _activations
+from nncourse.reference.layers import count_params
 
 __all__ = [
     "PALETTE", "BINARY_CMAP", "CLASS_CMAP", "PROBABILITY_CMAP", "CLASS_COLORS",
@@ -208,12 +209,6 @@ def _check_choice(value, choices, name):
 
 # --------------------------------------------------------------------------- diagrams
 
-_ACTIVATION_SYMBOLS = {
-    "linear": "linear", "step": "step", "sigmoid": "σ", "tanh": "tanh", "relu": "ReLU",
-    "leaky_relu": "leaky\nReLU",
-}
-
-
 def _draw_arrow(ax, start, end, color="#444444", lw=1.4, **kwargs):
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=color,
                                  lw=lw, shrinkA=0, shrinkB=0, **kwargs))
@@ -230,7 +225,7 @@ def draw_neuron(n_inputs=3, activation="step", ax=None):
     if isinstance(n_inputs, bool) or not isinstance(n_inputs, numbers.Integral) \
             or not 1 <= n_inputs <= 8:
         raise ValueError(f"n_inputs must be an integer from 1 to 8; got {n_inputs!r}.")
-    activation = _check_choice(activation, tuple(_ACTIVATION_SYMBOLS), "activation")
+    activation = _check_choice(activation, tuple(_PRETTY), "activation")
     fig, ax = _figure_and_axes(ax, (7.8, 3.9))
     ax.set_xlim(-1.2, 10.2)
     ax.set_ylim(-2.75, 2.6)
@@ -373,7 +368,7 @@ def draw_network(layer_sizes, activations=None, ax=None, title=None, max_units=8
     ax.set_aspect("equal")
     if title is None:
         n_hidden = n_layers - 2
-        n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_params = count_params(sizes)
         title = (f"{'-'.join(map(str, sizes))} network: {n_hidden} hidden "
                  f"layer{'s' if n_hidden != 1 else ''}, {n_params:,} parameters")
     ax.set_title(title)
@@ -395,7 +390,7 @@ def _activation_values(name, z, leaky_alpha=0.01, derivative=False):
     if name == "leaky_relu":
         function = _activations.leaky_relu_derivative if derivative else _activations.leaky_relu
         return function(z, alpha=leaky_alpha)
-    return getattr(_activations, f"{name}_derivative" if derivative else name)(z)
+    return (_activations.DERIVATIVES if derivative else _activations.ACTIVATIONS)[name](z)
 
 
 def _break_jumps(z, g):

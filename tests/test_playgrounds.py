@@ -133,9 +133,9 @@ def test_train_runs_a_short_training_and_redraws_as_it_goes(monkeypatch):
     drawn = []
     original = playground._draw
 
-    def counting_draw(params, history, epoch):
+    def counting_draw(X, y, params, history, epoch):
         drawn.append((epoch, len(history)))
-        original(params, history, epoch)
+        original(X, y, params, history, epoch)
 
     monkeypatch.setattr(playground, "_draw", counting_draw)
     before = playground.figure.value

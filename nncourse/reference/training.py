@@ -3,7 +3,7 @@ import numpy as np
 
 from ._arrays import as_float, as_labels
 from .backprop import _backward
-from .costs import LOSSES, _cost_and_output_gradient, cost
+from .costs import _check_loss, _cost_and_output_gradient, cost
 from .evaluation import accuracy
 from .forward import _check_network, _forward, forward, labels_from_output
 from .layers import init_params
@@ -109,8 +109,7 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
     before its update), plus .accuracy, .val_loss and .val_accuracy.
     """
     X = as_float(X, "X")
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; known losses: {', '.join(LOSSES)}")
+    _check_loss(loss)
     sizes = list(layer_sizes)
     if X.ndim != 2 or len(sizes) < 2 or X.shape[1] != sizes[0]:
         raise ValueError(f"X must be (m, layer_sizes[0]) = (m, {sizes[0] if sizes else '?'}), "
