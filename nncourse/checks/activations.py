@@ -47,11 +47,10 @@ def check_elementwise(name, func, rng, hidden, *, reference, wrongs=lambda Z: ()
 
     def compare(Z, got, desc, *, rtol=None, atol=1e-9, hints=True):
         A = as_array(name, got, what=f"{name}(z)", input_desc=desc)
-        expect_shape(name, A, np.shape(Z), what=f"{name}(z)", input_desc=desc,
-                     hints=wrongs(Z) if hints else ())
+        mistakes = wrongs(Z) if hints else ()
+        expect_shape(name, A, np.shape(Z), what=f"{name}(z)", input_desc=desc, hints=mistakes)
         expect_float(name, A, what=f"{name}(z)", input_desc=desc, hint=FLOAT_HINT)
-        expect_close(name, A, reference(Z, **kwargs), what=f"{name}(z)", input_desc=desc,
-                     hints=wrongs(Z) if hints else (),
+        expect_close(name, A, reference(Z, **kwargs), what=f"{name}(z)", input_desc=desc, hints=mistakes,
                      rtol=rtol or tolerance(np.asarray(Z).dtype), atol=atol)
         return A
 
@@ -141,17 +140,13 @@ def check_sigmoid(func, rng, hidden):
 # tanh, relu, leaky_relu
 # ---------------------------------------------------------------------------------------------
 
-def _sigmoid(Z):
-    return ref.sigmoid(np.asarray(Z, dtype=float))
-
-
 def _tanh_wrongs(Z):
     Z = np.asarray(Z, dtype=float)
     with np.errstate(all="ignore"):
         return [
             (np.tanh(Z / 2), "tanh(z) equals 2 * sigmoid(z) - 1, which is tanh(z / 2).",
              "tanh(z) = 2 * sigmoid(2 z) - 1, or simply np.tanh(z)."),
-            (_sigmoid(Z), "tanh(z) equals sigmoid(z).", "tanh(z) = (e^z - e^-z) / (e^z + e^-z), in (-1, 1)."),
+            (ref.sigmoid(Z), "tanh(z) equals sigmoid(z).", "tanh(z) = (e^z - e^-z) / (e^z + e^-z), in (-1, 1)."),
             ((np.exp(Z) - np.exp(-Z)) / 2, "tanh(z) equals sinh(z) = (e^z - e^-z) / 2.",
              "divide by (e^z + e^-z), not by 2."),
         ]
@@ -252,7 +247,7 @@ def _softmax_wrongs(Z):
          "each row is one example: normalise along the last axis, e.sum(axis=-1, keepdims=True)."),
         (e / e.sum(), "softmax divides by the sum of the whole batch, not by each row's sum.",
          "normalise each row: e.sum(axis=-1, keepdims=True)."),
-        (_sigmoid(Z), "softmax applied the sigmoid to each entry.",
+        (ref.sigmoid(Z), "softmax applied the sigmoid to each entry.",
          "softmax(z)_k = exp(z_k) / sum_j exp(z_j) along each row."),
         (Z / Z.sum(axis=-1, keepdims=True), "softmax divides the scores by their sum without np.exp.",
          "exponentiate first: exp(z_k) / sum_j exp(z_j)."),
@@ -276,20 +271,22 @@ def check_softmax(func, rng, hidden):
         got = call_student(name, func, Z, names=("z",), stable=True, input_desc=desc,
                            unstable_hint=SOFTMAX_STABILITY_HINT, error_hint=SOFTMAX_KEEPDIMS_HINT)
         P = as_array(name, got, what="softmax(z)", input_desc=desc)
-        expect_shape(name, P, Z.shape, what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z))
+        mistakes = _softmax_wrongs(Z)
+        expect_shape(name, P, Z.shape, what="softmax(z)", input_desc=desc, hints=mistakes)
         expect_float(name, P, what="softmax(z)", input_desc=desc, hint=FLOAT_HINT)
         expect_finite(name, P, what="softmax(z)", input_desc=desc, hint=SOFTMAX_STABILITY_HINT)
         sums = P.astype(float).sum(axis=-1)
         rtol = tolerance(Z.dtype)
-        expect_close(name, P, ref.softmax(Z), what="softmax(z)", input_desc=desc, hints=_softmax_wrongs(Z),
+        expect_close(name, P, ref.softmax(Z), what="softmax(z)", input_desc=desc, hints=mistakes,
                      rtol=rtol, atol=1e-7 if Z.dtype == np.float32 else 1e-9)
         if not np.allclose(sums, 1.0, rtol=0, atol=10 * rtol):
             fail(name, "the rows of softmax(z) do not sum to 1.", input=desc, got=f"row sums {format_array(sums)}")
     shifted = cases[0] + rng.normal(0.0, 50.0, size=(cases[0].shape[0], 1))
     got = call_student(name, func, shifted, names=("z",), stable=True, unstable_hint=SOFTMAX_STABILITY_HINT)
-    if not matches(got, ref.softmax(cases[0]), rtol=1e-6, atol=1e-9):
+    unshifted = ref.softmax(cases[0])
+    if not matches(got, unshifted, rtol=1e-6, atol=1e-9):
         fail(name, "softmax(z + c) differs from softmax(z) for a constant c per row.",
-             input=describe(z=shifted), expected=format_array(ref.softmax(cases[0])), got=format_array(got))
+             input=describe(z=shifted), expected=format_array(unshifted), got=format_array(got))
     shapes_text = ", ".join(str(s) for s in shapes)
     return (f"shapes {shapes_text} and float32, rows sum to 1, shift invariance, "
             "logits like [1000, 999, 0] without overflow.")
@@ -301,7 +298,7 @@ def check_softmax(func, rng, hidden):
 
 def _sigmoid_derivative_wrongs(Z):
     Z = np.asarray(Z, dtype=float)
-    s = _sigmoid(Z)
+    s = ref.sigmoid(Z)
     return [
         (s * (1 + s), "sigmoid_derivative(z) equals s(1 + s).",
          "the derivative of the sigmoid is s (1 - s) with s = sigmoid(z): minus, not plus."),

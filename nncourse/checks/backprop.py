@@ -313,7 +313,7 @@ def _smooth_gradient(x, C, D):
     return C * np.cos(x) + 3 * D * x ** 2
 
 
-def _loop_difference(f, x, eps, forward, backward, divide):
+def _loop_difference(f, x, forward, backward, divide):
     """(f(x + forward e_i) - f(x - backward e_i)) / divide for every entry i (known mistakes)."""
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
@@ -338,15 +338,15 @@ def _numgrad_variants(f, x, eps, default_eps=1e-5):
     centred_hint = ("use centred differences: (f(x + eps) - f(x - eps)) / (2 * eps), with x[i] "
                     "restored between the two evaluations.")
     variants = [
-        (_loop_difference(f, x, eps, eps, 0.0, eps), "the gradient is a one-sided difference "
+        (_loop_difference(f, x, eps, 0.0, eps), "the gradient is a one-sided difference "
          "(f(x + eps) - f(x)) / eps.", centred_hint),
-        (_loop_difference(f, x, eps, 0.0, eps, eps), "the gradient is a one-sided difference "
+        (_loop_difference(f, x, 0.0, eps, eps), "the gradient is a one-sided difference "
          "(f(x) - f(x - eps)) / eps.", centred_hint),
-        (_loop_difference(f, x, eps, eps, 0.0, 2 * eps), "the gradient is (f(x + eps) - f(x)) / (2 eps), "
+        (_loop_difference(f, x, eps, 0.0, 2 * eps), "the gradient is (f(x + eps) - f(x)) / (2 eps), "
          "half a one-sided difference: x went back to x between the two evaluations.", centred_hint),
-        (_loop_difference(f, x, eps, eps, eps, eps), "the gradient is exactly 2 times too large.",
+        (_loop_difference(f, x, eps, eps, eps), "the gradient is exactly 2 times too large.",
          "divide the difference by 2 * eps: the two points are 2 * eps apart."),
-        (_loop_difference(f, x, eps, default_eps, default_eps, 2 * default_eps),
+        (_loop_difference(f, x, default_eps, default_eps, 2 * default_eps),
          f"the gradient was computed with eps = {default_eps}, not the eps = {eps} passed in.",
          "use the eps you were given, not a fixed number."),
     ]

@@ -14,6 +14,7 @@ from nncourse.reference import evaluation as ref
 from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
                          expect_finite, expect_number, expect_shape, fail, format_array, known,
                          tolerance)
+from .training import _batch_data
 
 NOTEBOOK = "08_evaluation_tuning_and_use"
 
@@ -25,12 +26,6 @@ NOTEBOOK = "08_evaluation_tuning_and_use"
 SPLIT_ORDER_HINT = "return the four arrays as (X_train, X_test, y_train, y_test), in this order, as scikit-learn does."
 SIZE_HINT = "the test set has int(round(test_fraction * m)) rows: round to the nearest integer, not down or up."
 SEED_HINT = "shuffle with np.random.default_rng(seed).permutation(m), so that the seed chooses the split."
-
-
-def _numbered_rows(rng, m, n):
-    X = rng.normal(0.0, 1.0, size=(m, n))
-    X[:, 0] = np.arange(m)
-    return X, 2 * np.arange(m) + 1
 
 
 def _split_fractions(rng, hidden):
@@ -77,7 +72,7 @@ def check_train_test_split(func, rng, hidden):
     cases = [(m, fraction, {"test_fraction": fraction, "seed": seed}) for m, fraction in _split_fractions(rng, hidden)]
     cases.append((cases[0][0], 0.2, {}))          # the defaults: test_fraction=0.2, seed=0
     for m, fraction, kwargs in cases:
-        X, y = _numbered_rows(rng, m, n)
+        X, y = _batch_data(rng, m, n)
         settings = ", ".join(f"{k} {v}" for k, v in kwargs.items()) or "default test_fraction and seed"
         desc = describe(X=X, y=y) + f" (X[:, 0] numbers the rows, y = 2 * row + 1), {settings}"
         X_train, X_test, y_train, y_test = _split(name, func, X, y, desc, **kwargs)
@@ -241,7 +236,7 @@ CM_SHAPE_HINT = ("the matrix is (n_classes, n_classes) whatever labels occur: np
                  "dtype=int); a class may be missing from a small batch, and n_classes is given.")
 
 
-def _confusion_variants(y_pred, y_true, expected):
+def _confusion_variants(expected):
     return [
         (expected.T, "the matrix is transposed: its rows are the predicted classes.",
          "rows are the true class and columns the predicted one: C[y_true[i], y_pred[i]] += 1."),
@@ -276,7 +271,7 @@ def check_confusion_matrix(func, rng, hidden):
         if C.shape != expected.shape:
             fail(name, f"the matrix has shape {C.shape}, expected ({n_classes}, {n_classes}) for n_classes = "
                        f"{n_classes}.", input=desc, got=format_array(C), hint=CM_SHAPE_HINT)
-        variants = known(expected, _confusion_variants(y_pred, y_true, expected))
+        variants = known(expected, _confusion_variants(expected))
         expect_close(name, C, expected, what="the confusion matrix", input_desc=desc, hints=variants,
                      rtol=0, atol=1e-9)
         if C.dtype.kind not in "iu":

@@ -10,6 +10,7 @@ from nncourse import reference as ref
 
 from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
                          expect_float, expect_shape, fail, format_array, tolerance)
+from .neuron import TRUTH_TABLE_X
 
 NOTEBOOK = "03_layers_and_deep_networks"
 
@@ -107,7 +108,7 @@ def _same_params(p, q):
     return all(np.array_equal(W1, W2) and np.array_equal(b1, b2) for (W1, b1), (W2, b2) in zip(p, q))
 
 
-def _check_init_values(name, params, layer_sizes, statistics):
+def _check_init_values(name, params, statistics):
     for l, (W, b) in enumerate(params):
         n_in, n_out = W.shape
         where = f"layer {l + 1} (n_in = {n_in}, n_out = {n_out})"
@@ -161,13 +162,13 @@ def check_init_params(func, rng, hidden):
         desc = f"layer_sizes {sizes}, seed={seed}"
         params = _as_params(name, call_student(name, func, sizes, names=("layer_sizes",), input_desc=desc, seed=seed),
                             sizes, f"init_params({sizes}, seed={seed})")
-        _check_init_values(name, params, sizes, statistics=False)
+        _check_init_values(name, params, statistics=False)
     # Scale and centring, measured on layers wide enough for the statistics to be reliable.
     wide = [int(rng.integers(60, 80)), int(rng.integers(40, 55)), int(rng.integers(25, 35))]
     desc = f"layer_sizes {wide}, seed={seed}"
     params = _as_params(name, call_student(name, func, wide, names=("layer_sizes",), input_desc=desc, seed=seed),
                         wide, f"init_params({wide}, seed={seed})")
-    _check_init_values(name, params, wide, statistics=True)
+    _check_init_values(name, params, statistics=True)
     # Reproducible from the seed, different for another seed, and seed=0 by default.
     again = call_student(name, func, wide, names=("layer_sizes",), input_desc=desc, seed=seed)
     again = _as_params(name, again, wide, f"init_params({wide}, seed={seed})")
@@ -251,17 +252,9 @@ def check_count_params(func, rng, hidden):
 # xor_params
 # ---------------------------------------------------------------------------------------------
 
-_TRUTH_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _XOR = np.array([0.0, 1.0, 1.0, 0.0])
 _TABLE_NAMES = {(0, 0, 0, 1): "AND", (0, 1, 1, 1): "OR", (1, 1, 1, 0): "NAND", (1, 0, 0, 0): "NOR",
                 (1, 0, 0, 1): "XNOR (not XOR)", (0, 0, 0, 0): "always 0", (1, 1, 1, 1): "always 1"}
-
-
-def _step_network(X, params):
-    A = X
-    for W, b in params:
-        A = ref.step(A @ W.astype(float) + b.astype(float))
-    return A
 
 
 @exercise("xor_params", notebook=NOTEBOOK)
@@ -269,13 +262,13 @@ def check_xor_params(func, rng, hidden):
     name = "xor_params"
     got = call_student(name, func, input_desc="no arguments")
     params = _as_params(name, got, [2, 2, 1], "xor_params()", network="a 2-2-1 network")
-    outputs = _step_network(_TRUTH_X, params)[:, 0]
+    outputs = ref.forward(TRUTH_TABLE_X, params, ["step", "step"])[0][:, 0]
     if not np.array_equal(outputs, _XOR):
         computed = _TABLE_NAMES.get(tuple(int(o) for o in outputs))
         fail(name, "the 2-2-1 step network does not compute XOR" + (f": it computes {computed}." if computed else "."),
              input="the four inputs (0,0), (0,1), (1,0), (1,1), step activations in both layers",
              expected="(0,0) -> 0, (0,1) -> 1, (1,0) -> 1, (1,1) -> 0",
-             got=", ".join(f"{tuple(int(v) for v in x)} -> {int(o)}" for x, o in zip(_TRUTH_X, outputs)),
+             got=", ".join(f"{tuple(int(v) for v in x)} -> {int(o)}" for x, o in zip(TRUTH_TABLE_X, outputs)),
              hint="let one hidden unit compute OR and the other AND (the neurons of notebook 01: column l of W1 "
                   "and b1[l] are unit l's weights and bias); the output unit then computes 'OR and not AND': "
                   "a positive weight on the OR unit, a negative one on the AND unit.")

@@ -56,9 +56,10 @@ def check_weighted_sum(func, rng, hidden):
         what = f"weighted_sum(x, w) for x of shape {x.shape}"
         value = as_array(name, got, what=what, input_desc=desc)
         expected = ref.weighted_sum(x, w)
-        expect_shape(name, value, expected.shape, what=what, input_desc=desc, hints=_weighted_sum_wrongs(x, w))
+        mistakes = _weighted_sum_wrongs(x, w)
+        expect_shape(name, value, expected.shape, what=what, input_desc=desc, hints=mistakes)
         expect_float(name, value, what=what, input_desc=desc, hint=FLOAT_HINT)
-        expect_close(name, value, expected, what=what, input_desc=desc, hints=_weighted_sum_wrongs(x, w),
+        expect_close(name, value, expected, what=what, input_desc=desc, hints=mistakes,
                      rtol=tolerance(x.dtype), atol=1e-5 if x.dtype == np.float32 else 1e-9)
     shapes = ", ".join(str(x.shape) for x, _ in cases)
     return f"x of shapes {shapes} (a number for one example, one sum per row for a batch), float32 input."

@@ -87,8 +87,9 @@ def check_gd_update(func, rng, hidden):
         expected = reference_gd_update(params, grads, lr)
         if lr > 0:
             # The cost 1/2 |theta - (theta_old - grad)|^2 has gradient `grads` at params: a step must lower it.
-            target = _flat(params) - _flat(grads)
-            before = 0.5 * np.sum((_flat(params) - target) ** 2)
+            flat_params = _flat(params)
+            target = flat_params - _flat(grads)
+            before = 0.5 * np.sum((flat_params - target) ** 2)
             after = 0.5 * np.sum((_flat(new) - target) ** 2)
             if after > before:
                 fail(name, f"the cost went up after one step (from {before:.6g} to {after:.6g}) on a cost "
@@ -303,7 +304,8 @@ def _same(a, b):
 def _check_one_step(func, p, seed, eta=0.5):
     """Two one-epoch full-batch runs (eta, 2 eta) from the same seed: the step is eta times the gradient.
 
-    Returns P0, the initial params train used (after checking that the same seed gives the same run).
+    Returns (P0, cost at P0): the initial params train used (after checking that the same seed gives the
+    same run) and the course's cost of the training data at them.
     """
     name = "train"
     P1, H1, desc = _run(func, p, learning_rate=eta, epochs=1, batch_size=None, seed=seed)
@@ -336,7 +338,7 @@ def _check_one_step(func, p, seed, eta=0.5):
         fail(name, f"history[0] is {H1[0]:.6g}, but the {p['loss']!r} cost of the training data is "
                    f"{before:.6g} before the epoch's step and {after:.6g} after it.", input=desc,
              hint=f"record the mean {p['loss']!r} cost over the epoch's examples, as cost(A_L, y) computes it.")
-    return P0
+    return P0, before
 
 
 def _check_whole_run(func, p, seed, eta=0.5, epochs=25):
@@ -344,10 +346,9 @@ def _check_whole_run(func, p, seed, eta=0.5, epochs=25):
     name = "train"
     batch_size = p["batch_size"]
     m = len(p["X"])
-    P0 = _check_one_step(func, p, seed, eta)
+    P0, c0 = _check_one_step(func, p, seed, eta)
     tiny = 1e-9      # a learning rate so small that the params stay at P0 during the epoch
     _, H, desc = _run(func, p, learning_rate=tiny, epochs=2, batch_size=batch_size, seed=seed)
-    c0 = _cost_of(p, P0)
     for e, value in enumerate(H):
         if not math.isclose(value, c0, rel_tol=1e-5, abs_tol=1e-9):
             ratio = value / c0 if c0 else float("nan")
