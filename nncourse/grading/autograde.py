@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import report, sandbox
 from .collect import InstructorError, collect, submissions_root
-from .source import SourceNotebook, find_sources, load_source, plan_cells
+from .source import SourceNotebook, find_sources, plan_cells
 from .verdict import ExerciseResult, GraderError, Timeouts, grade_notebook
 
 GRADER_VERSION = "1"   # part of the resume key: bump when a change must regrade everything
@@ -66,7 +66,6 @@ class Job:
     folder: str | None
     problem: str | None
     message: str
-    source_path: str
     setup: dict
     key: str
 
@@ -116,14 +115,15 @@ def _digest(path: str | None, extra: str) -> str:
 _POOL: dict = {}
 
 
-def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts, slots) -> None:
+def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts, sources: dict[str, SourceNotebook],
+               slots) -> None:
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
     sandbox.use_slot(isolation, slot)
     _POOL["isolation"] = isolation
     _POOL["timeouts"] = timeouts
-    _POOL["sources"] = {}
+    _POOL["sources"] = sources  # the instructor's notebooks, loaded once by autograde
     import nncourse.checks  # noqa: F401 - import the trusted checks once per grader process
 
 
@@ -133,10 +133,7 @@ def _results_for_all(source: SourceNotebook, status: str, message: str) -> list[
 
 def grade_job(job: Job) -> dict:
     """Grade one (student, notebook); never raises: every problem becomes a status."""
-    sources = _POOL.setdefault("sources", {})
-    if job.source_path not in sources:
-        sources[job.source_path] = load_source(Path(job.source_path))
-    source = sources[job.source_path]
+    source = _POOL["sources"][job.notebook]
     record = {"student_id": job.student_id, "notebook": job.notebook, "key": job.key, "notes": [],
               "retry": False}
     if job.problem:
@@ -203,12 +200,8 @@ def _load_state(out: Path, student: str, notebook: str, key: str) -> dict | None
 def _progress(total: int, enabled: bool):
     if not enabled:
         return None
-    try:
-        from nncourse.progress import progress_bar
-        return progress_bar(total, desc="grading", unit="notebook", widget=False, file=sys.stderr)
-    except Exception:  # noqa: BLE001 - fall back to tqdm's own bar
-        from tqdm import tqdm
-        return tqdm(total=total, desc="grading", unit="notebook", file=sys.stderr)
+    from nncourse.progress import progress_bar
+    return progress_bar(total, desc="grading", unit="notebook", widget=False, file=sys.stderr)
 
 
 def prepare_sources(options: Options) -> tuple[dict[str, SourceNotebook], list[str]]:
@@ -245,8 +238,9 @@ def autograde(options: Options) -> str:
     found = collect(submissions, names, out / ".work")
     db_url = options.db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
 
+    selected = {n: sources[n] for n in names}
     if options.gradebook:
-        _check_gradebook(db_url, options.assignment, {n: sources[n] for n in names})
+        _check_gradebook(db_url, options.assignment, selected)
 
     hidden = [str(Path(p).resolve()) for p in (sources[names[0]].path.parent, submissions_root(submissions),
                                                submissions, out)]
@@ -267,15 +261,15 @@ def autograde(options: Options) -> str:
                 continue
             jobs.append(Job(sub.student_id, sub.notebook, str(sub.path) if sub.path else None,
                             str(sub.folder) if sub.folder else None, sub.problem, sub.message,
-                            str(source.path), setups[sub.notebook], key))
-        records += _run_jobs(jobs, isolation, options, out)
+                            setups[sub.notebook], key))
+        records += _run_jobs(jobs, isolation, selected, options, out)
     finally:
         sandbox.cleanup(isolation)
     order = {nb: i for i, nb in enumerate(names)}
     records.sort(key=lambda r: (r["student_id"], order.get(r["notebook"], len(order))))
     if options.gradebook:
         from .gradebook import record
-        record(db_url, options.assignment, {n: sources[n] for n in names}, records)
+        record(db_url, options.assignment, selected, records)
     report.write_csvs(out, records, names)
     report.write_feedback(out, records)
     text = report.summary(records, time.monotonic() - started, options.workers, isolation.describe(),
@@ -301,7 +295,8 @@ def _check_gradebook(db_url: str, assignment: str, sources: dict[str, SourceNote
         raise InstructorError(f"cannot use the gradebook {db_url}: {type(error).__name__}: {first_line}") from None
 
 
-def _run_jobs(jobs: list[Job], isolation, options: Options, out: Path) -> list[dict]:
+def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], options: Options,
+              out: Path) -> list[dict]:
     records = []
     if not jobs:
         return records
@@ -309,7 +304,7 @@ def _run_jobs(jobs: list[Job], isolation, options: Options, out: Path) -> list[d
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context,
                                                 initializer=_init_pool,
-                                                initargs=(isolation, options.timeouts,
+                                                initargs=(isolation, options.timeouts, sources,
                                                           context.Value("i", 0))) as pool:
         futures = {pool.submit(grade_job, job): job for job in jobs}
         try:
@@ -320,10 +315,10 @@ def _run_jobs(jobs: list[Job], isolation, options: Options, out: Path) -> list[d
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except BaseException as error:  # noqa: BLE001 - a grader process died: keep the row
-                    source = load_source(Path(job.source_path))
                     record = {"student_id": job.student_id, "notebook": job.notebook, "key": job.key,
                               "notes": [], "retry": True,
-                              "results": _results_for_all(source, "error", f"grader problem: {error}")}
+                              "results": _results_for_all(sources[job.notebook], "error",
+                                                          f"grader problem: {error}")}
                 _save_state(out, record)
                 records.append(record)
                 if bar is not None:

@@ -19,6 +19,8 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from .verdict import STATUSES
+
 SCORE_COLUMNS = ["student_id", "notebook", "exercise", "score", "max_score", "status", "message"]
 MESSAGE_CHARS = 300
 
@@ -154,8 +156,7 @@ def summary(records: list[dict], seconds: float, workers: int, isolation: str, g
     students = {r["student_id"] for r in records}
     notebooks = {r["notebook"] for r in records}
     counts = Counter(result["status"] for r in records for result in r["results"])
-    order = ["passed", "failed", "error", "timeout", "crashed", "missing", "tampered", "forbidden"]
-    statuses = ", ".join(f"{counts[s]} {s}" for s in order if counts[s])
+    statuses = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     reused = len(records) - graded_now
     lines = [
         f"graded {len(students)} students x {len(notebooks)} notebooks in {seconds:.1f} s "

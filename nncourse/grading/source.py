@@ -37,10 +37,6 @@ class SourceNotebook:
     order: list[str]                           # grade_ids of the source's code cells, in order
     digest: str = ""                           # sha256 of the source file (part of the resume key)
 
-    @property
-    def max_score(self) -> float:
-        return float(sum(e.points for e in self.exercises))
-
 
 def nbgrader_meta(cell) -> dict:
     return dict(cell.get("metadata", {}).get("nbgrader", {}) or {})

@@ -87,7 +87,6 @@ class Session:
 
     def __init__(self, isolation, scratch: str, deadline: float):
         self.deadline = deadline
-        self.request_deadline = deadline
         self.process = sandbox.WorkerProcess(isolation, scratch)
         self.sources: dict[str, str] = {}
 
@@ -122,8 +121,7 @@ class Session:
                 raise _Tampered("the worker sent a malformed reply")
             if reply[0] == "fault":
                 self.close()
-                status = "crashed"
-                raise WorkerFault(status, str(reply[2]) if len(reply) > 2 else "the worker failed")
+                raise WorkerFault("crashed", str(reply[2]) if len(reply) > 2 else "the worker failed")
             return reply
 
     def _died(self) -> WorkerFault:

@@ -103,7 +103,6 @@ class Worker:
 
         import numpy as np
         np.random.seed(seed)
-        self._np = np
         self._Generator = np.random.Generator
         self._errstate = np.errstate
         self._catch_warnings = warnings.catch_warnings
