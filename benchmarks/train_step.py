@@ -72,8 +72,15 @@ def steps_per_sample(step, seconds):
     return max(1, int(n * seconds / elapsed))
 
 
-def sample(step, n):
-    """Seconds per call of `step`, averaged over n calls."""
+def sample(step, n, warm_up=3):
+    """Seconds per call of `step`, averaged over n calls after `warm_up` untimed ones.
+
+    The candidates take turns, so each sample starts right after another candidate's: the untimed
+    calls bring back this one's arrays and code into the caches, and the timed ones measure the
+    steady state of a training loop, which runs nothing else between its steps.
+    """
+    for _ in range(warm_up):
+        step()
     start = clock()
     for _ in range(n):
         step()

@@ -11,9 +11,14 @@ from .backprop import activation_backward
 LOSSES = ("mse", "bce", "ce")
 
 
+# The smallest probability we take a log of, per float type: 1e-12, or for float32 its
+# resolution near 1 (1 - 1e-12 would round to 1 in float32, and log(1 - p) to log(0))
+_EPSILON = {np.dtype(np.float32): float(np.finfo(np.float32).eps), np.dtype(np.float64): 1e-12}
+
+
 def _epsilon(dtype):
-    """Smallest probability we take a log of: 1e-12, or float32's resolution near 1 for float32."""
-    return max(1e-12, float(np.finfo(dtype).eps))
+    """Smallest probability we take a log of (see _EPSILON); dtype float32 or float64."""
+    return _EPSILON[np.dtype(dtype)]
 
 
 def _same_shape(y_pred, y, what):
@@ -69,7 +74,7 @@ def _cross_entropy_of(p_true, dtype):
     """The mean of -log p_true over examples, p_true clipped to at least eps, as a float."""
     # sum / m rather than np.mean: the same number, without np.mean's extra Python calls,
     # which cost more than the arithmetic on a batch of 128 (this runs on every training step)
-    return float(-np.log(np.maximum(p_true, _epsilon(dtype))).sum() / len(p_true))
+    return float(-np.log(np.maximum(p_true, _EPSILON[dtype])).sum() / len(p_true))
 
 
 def _softmax_cross_entropy(P, y, scale=1.0):
