@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from nncourse.grading.source import nbgrader_meta
 from nncourse.progress import progress_bar
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,18 +39,14 @@ SOLUTIONS = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
 
 
-def meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
 def correct(notebook: str):
     """The release notebook with the instructor's solutions filled in."""
     source = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
-    answers = {meta(c)["grade_id"]: c.source for c in source.cells if meta(c).get("solution")}
+    answers = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if nbgrader_meta(c).get("solution")}
     nb = nbformat.read(RELEASE / f"{notebook}.ipynb", as_version=4)
     for cell in nb.cells:
-        if meta(cell).get("grade_id") in answers:
-            cell.source = answers[meta(cell)["grade_id"]]
+        if nbgrader_meta(cell).get("grade_id") in answers:
+            cell.source = answers[nbgrader_meta(cell)["grade_id"]]
     return nb
 
 
@@ -57,10 +54,10 @@ def variant(notebook: str, kind: str, rng: random.Random):
     """A submission of `kind` for `notebook` and the extra files that go with it."""
     nb = correct(notebook)
     release = nbformat.read(RELEASE / f"{notebook}.ipynb", as_version=4)
-    stubs = {meta(c)["grade_id"]: c.source for c in release.cells if meta(c).get("solution")}
-    solution_cells = [c for c in nb.cells if meta(c).get("solution")]
+    stubs = {nbgrader_meta(c)["grade_id"]: c.source for c in release.cells if nbgrader_meta(c).get("solution")}
+    solution_cells = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
     target = rng.choice(solution_cells)
-    name = meta(target)["grade_id"]
+    name = nbgrader_meta(target)["grade_id"]
     files = {}
     if kind == "wrong":
         target.source = stubs[name]
@@ -73,7 +70,7 @@ def variant(notebook: str, kind: str, rng: random.Random):
         target.source = (f"from nncourse.reference import {name} as _reference\n"
                          f"def {name}(*args, **kwargs):\n    return _reference(*args, **kwargs)\n")
     elif kind == "deleted_tests":
-        nb.cells = [c for c in nb.cells if not meta(c).get("grade")]
+        nb.cells = [c for c in nb.cells if not nbgrader_meta(c).get("grade")]
     elif kind == "os_exit":
         target.source = f"import os\ndef {name}(*args, **kwargs):\n    os._exit(1)\n"
     return nb, files

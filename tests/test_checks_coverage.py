@@ -28,8 +28,9 @@ def test_every_syllabus_exercise_has_a_check_in_course_order():
     assert [EXERCISES[name][:2] for _, name in expected] == [number for number, _ in expected]
 
 
-def test_every_exercise_has_a_reference_implementation():
-    assert all(callable(getattr(reference, name, None)) for name in EXERCISES)
+def test_every_exercise_has_an_exported_reference_implementation():
+    for name in EXERCISES:
+        assert name in reference.__all__ and callable(getattr(reference, name, None)), name
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import socket
 import subprocess
 import sys
@@ -12,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from adversarial.build import ROOT, SOLUTIONS, exercises_of, write_case
+from adversarial.build import ROOT, SOLUTIONS, exercises_of, venv_env, write_case
 from adversarial.cases import CASES, NB1, NB2
 
 pytestmark = pytest.mark.slow
 
 SECRET = "NNCOURSE_GRADER_SECRET"
-
-
-def venv_env(**extra) -> dict:
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.update(extra)
-    return env
 
 
 def autograde(submissions: Path, out: Path, *args: str, env=None) -> subprocess.CompletedProcess:
@@ -34,11 +26,13 @@ def autograde(submissions: Path, out: Path, *args: str, env=None) -> subprocess.
                           timeout=1800)
 
 
-def read_scores(out: Path) -> dict[tuple[str, str, str], tuple[float, str, str]]:
+def read_scores(out: Path) -> tuple[dict, dict]:
+    """From scores.csv: {(student, notebook, exercise): (score, status, message)} and the same keys' max scores."""
     with open(out / "scores.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return {(r["student_id"], r["notebook"], r["exercise"]): (float(r["score"]), r["status"], r["message"])
-            for r in rows}
+    keys = [(r["student_id"], r["notebook"], r["exercise"]) for r in rows]
+    return ({key: (float(r["score"]), r["status"], r["message"]) for key, r in zip(keys, rows)},
+            {key: float(r["max_score"]) for key, r in zip(keys, rows)})
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +79,8 @@ def _grade_bank(base: Path, listening_port: int) -> dict:
     (submissions / "corrupt_zip.zip").write_bytes(b"PK\x03\x04 broken")
     result = autograde(submissions, out, "--notebooks", NB1, NB2, "--workers", "2", "--timeout", "5",
                        "--cell-timeout", "10", "--memory", "1024", env=venv_env(**{SECRET: "1"}))
-    return {"result": result, "out": out, "scores": read_scores(out) if (out / "scores.csv").exists() else {}}
+    scores, max_scores = read_scores(out) if (out / "scores.csv").exists() else ({}, {})
+    return {"result": result, "out": out, "scores": scores, "max_scores": max_scores}
 
 
 def test_bank_run_exits_zero_with_a_summary(graded_bank):
@@ -106,16 +101,9 @@ def test_adversarial_case_gets_its_exact_verdict(graded_bank, case):
         else:
             expected = case.expect.get(exercise)
         if expected is None:
-            full = float(next(v for k, v in _max_scores(graded_bank["out"]).items()
-                              if k == (case.student, case.notebook, exercise)))
-            expected = (full, "passed")
+            expected = (graded_bank["max_scores"][(case.student, case.notebook, exercise)], "passed")
         assert (got[0], got[1]) == (float(expected[0]), expected[1]), (
             f"{case.student}: {exercise} got {got[1]} {got[0]} ({got[2]}), expected {expected[1]} {expected[0]}")
-
-
-def _max_scores(out: Path) -> dict:
-    with open(out / "scores.csv", newline="") as handle:
-        return {(r["student_id"], r["notebook"], r["exercise"]): r["max_score"] for r in csv.DictReader(handle)}
 
 
 def test_forbidden_message_says_why(graded_bank):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,15 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution
+from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution, venv_env
 
 NB1 = "01_the_neuron"
-
-
-def venv_env() -> dict:
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return env
 
 
 def nncourse(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
@@ -118,17 +111,25 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture
-def small_class(workdir):
-    _small_class(workdir / "class")
-    return workdir
+SMALL_CLASS_ARGS = ("--source", str(SOLUTIONS), "--notebooks", NB1, "--workers", "2", "--no-progress")
+
+
+@pytest.fixture(scope="module")
+def graded_class():
+    """The small class in class/, autograded once into out/: (folder, result). Tests that change either
+    copy it first."""
+    # not tmp_path_factory: pytest runs of other sessions prune old basetemps while this one runs
+    with tempfile.TemporaryDirectory(prefix="nncourse-cli-class-") as folder:
+        folder = Path(folder)
+        _small_class(folder / "class")
+        result = nncourse("autograde", str(folder / "class"), "--out", str(folder / "out"), *SMALL_CLASS_ARGS)
+        yield folder, result
 
 
 @pytest.mark.slow
-def test_autograde_grades_every_layout_and_writes_every_file(small_class):
-    out = small_class / "out"
-    result = nncourse("autograde", str(small_class / "class"), "--out", str(out), "--source", str(SOLUTIONS),
-                      "--notebooks", NB1, "--workers", "2", "--no-progress")
+def test_autograde_grades_every_layout_and_writes_every_file(graded_class):
+    folder, result = graded_class
+    out = folder / "out"
     assert result.returncode == 0, result.stderr[-3000:]
     assert "graded 4 students x 1 notebooks" in result.stdout
     grades = {row["student_id"]: row for row in _rows(out / "grades.csv")}
@@ -137,7 +138,8 @@ def test_autograde_grades_every_layout_and_writes_every_file(small_class):
         assert grades[student]["total"] == grades[student]["max_score"] == "5"
     scores = {(r["student_id"], r["exercise"]): r for r in _rows(out / "scores.csv")}
     assert scores[("bob", "step")]["status"] == "failed" and scores[("bob", "step")]["score"] == "0"
-    assert "z = 0" in scores[("bob", "step")]["message"] or "0" in scores[("bob", "step")]["message"]
+    assert scores[("bob", "step")]["message"] == ("step: step(0) returned 0: the comparison is z > 0. "
+                                                  "Hint: the step is 1.0 where z >= 0: use >=, not >.")
     assert list(_rows(out / "scores.csv")[0]) == ["student_id", "notebook", "exercise", "score", "max_score",
                                                    "status", "message"]
     canvas = list(csv.reader(open(out / "canvas.csv")))
@@ -150,21 +152,22 @@ def test_autograde_grades_every_layout_and_writes_every_file(small_class):
 
 
 @pytest.mark.slow
-def test_regrading_gives_identical_csvs_and_resume_skips_what_is_done(small_class):
-    first, second = small_class / "first", small_class / "second"
-    args = ["--source", str(SOLUTIONS), "--notebooks", NB1, "--workers", "2", "--no-progress"]
-    assert nncourse("autograde", str(small_class / "class"), "--out", str(first), *args).returncode == 0
-    assert nncourse("autograde", str(small_class / "class"), "--out", str(second), *args).returncode == 0
+def test_regrading_gives_identical_csvs_and_resume_skips_what_is_done(graded_class, workdir):
+    folder, result = graded_class
+    assert result.returncode == 0, result.stderr[-3000:]
+    first, second = folder / "out", workdir / "second"
+    shutil.copytree(folder / "class", workdir / "class")   # bob's submission changes below
+    assert nncourse("autograde", str(workdir / "class"), "--out", str(second), *SMALL_CLASS_ARGS).returncode == 0
     for name in ("scores.csv", "grades.csv", "canvas.csv", "gradescope.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
     # resume: nothing changed -> nothing regraded; a lost state and a changed submission -> regraded
     (second / ".state" / "alice" / f"{NB1}.json").unlink()
-    bob = small_class / "class" / "bob" / f"{NB1}.ipynb"
+    bob = workdir / "class" / "bob" / f"{NB1}.ipynb"
     nb = nbformat.read(bob, as_version=4)
     set_solution(nb, "step", "def step(z):\n    return np.where(np.asarray(z) >= 0, 1.0, 0.0)\n")
     nbformat.write(nb, bob)
-    result = nncourse("autograde", str(small_class / "class"), "--out", str(second), *args)
+    result = nncourse("autograde", str(workdir / "class"), "--out", str(second), *SMALL_CLASS_ARGS)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "2 notebooks graded now, 2 reused" in result.stdout
     scores = {(r["student_id"], r["exercise"]): r for r in _rows(second / "scores.csv")}
@@ -173,10 +176,11 @@ def test_regrading_gives_identical_csvs_and_resume_skips_what_is_done(small_clas
 
 
 @pytest.mark.slow
-def test_feedback_and_export_rebuild_from_stored_results(small_class):
-    out = small_class / "out"
-    assert nncourse("autograde", str(small_class / "class"), "--out", str(out), "--source", str(SOLUTIONS),
-                    "--notebooks", NB1, "--workers", "2", "--no-progress").returncode == 0
+def test_feedback_and_export_rebuild_from_stored_results(graded_class, workdir):
+    folder, result = graded_class
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = workdir / "out"
+    shutil.copytree(folder / "out", out)   # its feedback and grades.csv are deleted below
     grades = (out / "grades.csv").read_bytes()
     shutil.rmtree(out / "feedback")
     (out / "grades.csv").unlink()
@@ -184,7 +188,7 @@ def test_feedback_and_export_rebuild_from_stored_results(small_class):
     assert (out / "feedback" / "bob" / f"{NB1}.html").exists()
     assert nncourse("export", str(out)).returncode == 0
     assert (out / "grades.csv").read_bytes() == grades
-    exported = small_class / "from-db"
+    exported = workdir / "from-db"
     result = nncourse("export", str(exported), "--db", f"sqlite:///{out / 'gradebook.db'}")
     assert result.returncode == 0, result.stderr
     from_db = {row["student_id"]: row["total"] for row in _rows(exported / "grades.csv")}

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution
+from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution, venv_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -101,13 +101,11 @@ def test_two_graders_at_once_lose_no_row_in_postgresql(postgres_url):
         base = Path(tmp)
         _class(base / "class_a", "a", 3)
         _class(base / "class_b", "b", 3)
-        env = dict(os.environ)
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         graders = [subprocess.Popen([sys.executable, "-m", "nncourse.cli", "autograde", str(base / f"class_{x}"),
                                      "--out", str(base / f"out_{x}"), "--db", postgres_url,
                                      "--source", str(SOLUTIONS), "--notebooks", *NOTEBOOKS,
                                      "--workers", "1", "--no-progress"],
-                                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                    cwd=ROOT, env=venv_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                    for x in ("a", "b")]
         outputs = [g.communicate(timeout=900) for g in graders]
         for grader, (stdout, stderr) in zip(graders, outputs):

@@ -25,6 +25,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from nncourse.grading.source import nbgrader_meta
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,10 +52,6 @@ def nbgrader(course: Path, *args: str) -> str:
                             text=True, timeout=900)
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
 
 
 def points(path: Path) -> dict[str, float]:
@@ -168,11 +166,9 @@ def test_feedback_and_export_cover_every_student(course):
     assert float(rows["one_wrong"]["raw_score"]) == total - wrong_points
 
 
-def test_plain_nbgrader_generate_assignment_from_the_repository_layout_gives_the_committed_notebooks(tmp_path):
-    """nbgrader_config.py maps solutions/ -> notebooks/, so nbgrader's own command needs no wrapper."""
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
-    nbgrader(tmp_path, "generate_assignment", "--force")
+def test_plain_nbgrader_generate_assignment_from_the_repository_layout_gives_the_committed_notebooks(course):
+    """nbgrader_config.py maps solutions/ -> notebooks/, so nbgrader's own command needs no wrapper
+    (the course fixture ran it in a copy of the repository's layout)."""
     for path in SOLUTION_PATHS:
-        assert (tmp_path / "notebooks" / path.name).read_bytes() == (ROOT / "notebooks" / path.name).read_bytes(), \
+        assert (course / "notebooks" / path.name).read_bytes() == (ROOT / "notebooks" / path.name).read_bytes(), \
             f"nbgrader generate_assignment and nncourse release disagree on {path.name}"

@@ -14,6 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from nncourse import release
+from nncourse.grading.source import nbgrader_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -26,10 +27,6 @@ FUNCTION_NAME = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.metadata.get("nbgrader", {})
 
 
 def solution_cells(nb):

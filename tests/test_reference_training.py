@@ -344,22 +344,6 @@ def test_load_model_rejects_files_that_are_not_models(tmp_path):
             ref.load_model(tmp_path / name)
 
 
-@pytest.mark.slow
-def test_train_step_benchmark_runs_and_prints_its_ratios():
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_step.py"
-    result = subprocess.run([sys.executable, str(script), "--samples", "2", "--sample-seconds", "0.01"],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "reference / matmul FLOP/s" in out
-    assert "torch not installed; skipping the PyTorch comparison" in out or "reference / PyTorch" in out
-    assert "breast cancer" in out and "digits" in out
-
-
 class StepOnly:
     """An optimiser with only the pure form: training_step must call step and use what it returns."""
 

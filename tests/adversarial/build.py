@@ -1,8 +1,13 @@
-"""Building submissions from the course's own notebooks: the release notebook with solutions filled in."""
+"""Building submissions from the course's own notebooks: the release notebook with solutions filled in.
+
+Also the environment the grading tests run `nncourse` and `nbgrader` in.
+"""
 from __future__ import annotations
 
 import copy
 import json
+import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -11,6 +16,14 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
+
+
+def venv_env(**extra: str) -> dict:
+    """This process's environment with this interpreter's bin/ first on PATH (nbgrader runs `alembic`)."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
 
 
 def _grade_id(cell) -> str | None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import nbformat
 
+from nncourse.grading.source import nbgrader_meta
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The course's notebooks (CONTRIBUTING.md): the same names in solutions/ and notebooks/.
@@ -31,10 +33,6 @@ def course_notebook_paths() -> list[str]:
     for folder in FOLDERS:
         paths.update(f"{folder}/{path.name}" for path in (ROOT / folder).glob("*.ipynb"))
     return sorted(paths)
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def graded_cell_indices(notebook) -> set[int]:
