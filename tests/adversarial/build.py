@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from nncourse.grading.source import nbgrader_meta
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
@@ -27,20 +29,20 @@ def venv_env(**extra: str) -> dict:
 
 
 def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return nbgrader_meta(cell).get("grade_id")
 
 
 def correct_notebook(notebook: str):
     """The student notebook as released, with every solution cell answered as the instructor did."""
     source = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
     answers = {_grade_id(c): c.source for c in source.cells
-               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+               if nbgrader_meta(c).get("solution")}
     release_path = RELEASE / f"{notebook}.ipynb"
     nb = nbformat.read(release_path, as_version=4) if release_path.exists() else copy.deepcopy(source)
     for cell in nb.cells:
         if _grade_id(cell) in answers:
             cell.source = answers[_grade_id(cell)]
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+        if nbgrader_meta(cell).get("grade"):
             cell.source = cell.source.split("### BEGIN HIDDEN TESTS")[0].rstrip() + "\n"
     return nb
 
@@ -57,7 +59,7 @@ def set_solution(nb, grade_id: str, code: str) -> None:
 
 
 def test_cells(nb) -> list[int]:
-    return [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    return [i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade")]
 
 
 def write_case(case, folder: Path, context: dict) -> None:
@@ -90,7 +92,7 @@ def exercises_of(notebook: str) -> list[str]:
     source = json.loads((SOLUTIONS / f"{notebook}.ipynb").read_text())
     names = []
     for cell in source["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if meta.get("grade") and not meta.get("solution"):
             names.append(meta["grade_id"].removeprefix("check_"))
     return names
