@@ -16,11 +16,6 @@ LOSSES = ("mse", "bce", "ce")
 _EPSILON = {np.dtype(np.float32): float(np.finfo(np.float32).eps), np.dtype(np.float64): 1e-12}
 
 
-def _epsilon(dtype):
-    """Smallest probability we take a log of (see _EPSILON); dtype float32 or float64."""
-    return _EPSILON[np.dtype(dtype)]
-
-
 def _same_shape(y_pred, y, what):
     """y reshaped to y_pred's shape when one is (m,) and the other (m, 1); ValueError otherwise."""
     if y.shape == y_pred.shape:
@@ -54,7 +49,7 @@ def binary_cross_entropy(p, y):
     """
     p, y = as_float(p, "p"), as_float(y, "y")
     y = _same_shape(p, y, "binary_cross_entropy")
-    eps = _epsilon(p.dtype)
+    eps = _EPSILON[p.dtype]
     p = np.clip(p, eps, 1 - eps)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
@@ -67,14 +62,14 @@ def cross_entropy(P, y):
     """
     P, y = as_float(P, "P"), as_labels(y, "y")
     _check_class_labels(P, y, "cross_entropy")
-    return _cross_entropy_of(P[np.arange(len(y)), y], P.dtype)
+    return _cross_entropy_of(P[np.arange(len(y)), y])
 
 
-def _cross_entropy_of(p_true, dtype):
+def _cross_entropy_of(p_true):
     """The mean of -log p_true over examples, p_true clipped to at least eps, as a float."""
     # sum / m rather than np.mean: the same number, without np.mean's extra Python calls,
     # which cost more than the arithmetic on a batch of 128 (this runs on every training step)
-    return float(-np.log(np.maximum(p_true, _EPSILON[dtype])).sum() / len(p_true))
+    return float(-np.log(np.maximum(p_true, _EPSILON[p_true.dtype])).sum() / len(p_true))
 
 
 def _softmax_cross_entropy(P, y, scale=1.0):
@@ -88,7 +83,7 @@ def _softmax_cross_entropy(P, y, scale=1.0):
     rows = np.arange(m)
     dZ = P * (scale / m)          # a new array: scale * P / m ...
     dZ[rows, y] -= scale / m      # ... minus scale * Y / m, Y 1 in each row's true class only
-    return _cross_entropy_of(P[rows, y], P.dtype), dZ
+    return _cross_entropy_of(P[rows, y]), dZ
 
 
 def _check_class_labels(P, y, what):
@@ -148,7 +143,7 @@ def output_gradient(A_L, Z_L, y, loss, activation):
     if (loss, activation) in (("bce", "sigmoid"), ("ce", "softmax")):
         return (A - Y) / m
 
-    eps = _epsilon(A.dtype)
+    eps = _EPSILON[A.dtype]
     if loss == "mse":                              # cost = mean over all m * n_L elements
         dA = 2 * (A - Y) / A.size
     elif loss == "bce":                            # cost = -mean(Y log A + (1 - Y) log(1 - A))

@@ -3,6 +3,7 @@ import numpy as np
 
 from ._arrays import as_float
 from .activations import ACTIVATIONS, _check_name
+from .layers import _dense
 
 
 def _check_network(X, params, activations):
@@ -42,8 +43,7 @@ def _forward(X, params, activations):
     caches = []
     for (W, b), name in zip(params, activations):
         A_prev = A
-        Z = A_prev @ W
-        Z += b  # in place on the new Z: one (m, n_out) array, not two
+        Z = _dense(A_prev, W, b)
         A = ACTIVATIONS[name](Z)
         caches.append((A_prev, Z))
     return A, caches
