@@ -1,30 +1,28 @@
 """nbgrader's configuration for nncourse (loaded by every `nbgrader` command run from this folder).
 
-Layout: the course is ONE nbgrader assignment whose id is "." and whose eight notebooks lie directly
-in a folder, so nbgrader's usual `{step}/{student}/{assignment}` paths become
+Layout: nbgrader's standard course layout with ONE ASSIGNMENT PER NOTEBOOK. The assignment id is
+the notebook's name (`01_the_neuron`, ...), so a term can release and collect one notebook a week,
+each with its own due date:
 
-    solutions/<notebook>.ipynb                  source (instructor notebooks, the single source)
-    notebooks/<notebook>.ipynb                  release (student notebooks; never edit by hand)
-    submitted/<student>/<notebook>.ipynb        a student's submission
-    autograded/<student>/...  feedback/<student>/...
+    solutions/<assignment>/<assignment>.ipynb             source: model answers and hidden tests (the single source)
+    notebooks/<assignment>/<assignment>.ipynb             release: the student notebooks (never edit by hand)
+    submitted/<student>/<assignment>/<assignment>.ipynb   nbgrader's collected submissions
+    autograded/<student>/<assignment>/...   feedback/<student>/<assignment>/...
 
+An assignment folder may also hold data files and figures its notebook reads; they are released with it.
 Commands that work from the repository root (put .venv/bin first on PATH: nbgrader runs `alembic`):
 
-    nncourse release                  regenerate notebooks/ (nbgrader generate_assignment in a temporary
-                                      course folder, then byte-stable normalisation; see nncourse/release.py)
-    nbgrader generate_assignment --force      the same without normalisation; writes gradebook.db here
-    nbgrader validate solutions/01_the_neuron.ipynb
-    nbgrader db student add alice  &&  nbgrader autograde --force  &&  nbgrader generate_feedback --force
-    nbgrader export                   grades.csv (the assignment column reads ".")
-
-Pass `--assignment NAME` only in a course folder laid out the ordinary way (source/NAME/...).
+    nncourse release                                regenerate every notebooks/<assignment>/ (byte-stable)
+    nbgrader generate_assignment 01_the_neuron      the same for one assignment, without normalisation
+    nbgrader validate solutions/01_the_neuron/01_the_neuron.ipynb
+    nbgrader autograde 01_the_neuron  &&  nbgrader generate_feedback 01_the_neuron  &&  nbgrader export
+    nbgrader release_assignment 01_the_neuron       (with an exchange: see the instructors' guide)
 """
 c = get_config()  # noqa: F821  (traitlets injects get_config into config files)
 
 # ---- where things are -------------------------------------------------------------------------
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
-c.CourseDirectory.assignment_id = "."
 # Files never copied between steps: a student's own numpy.py (or any .py, compiled module or path
 # hook) next to a submitted notebook must not shadow the real packages during autograde.
 c.CourseDirectory.ignore = [

@@ -41,9 +41,9 @@ RELEASE = ROOT / "notebooks"
 
 def correct(notebook: str):
     """The release notebook with the instructor's solutions filled in."""
-    source = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
+    source = nbformat.read(SOLUTIONS / notebook / f"{notebook}.ipynb", as_version=4)
     answers = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if nbgrader_meta(c).get("solution")}
-    nb = nbformat.read(RELEASE / f"{notebook}.ipynb", as_version=4)
+    nb = nbformat.read(RELEASE / notebook / f"{notebook}.ipynb", as_version=4)
     for cell in nb.cells:
         if nbgrader_meta(cell).get("grade_id") in answers:
             cell.source = answers[nbgrader_meta(cell)["grade_id"]]
@@ -53,7 +53,7 @@ def correct(notebook: str):
 def variant(notebook: str, kind: str, rng: random.Random):
     """A submission of `kind` for `notebook` and the extra files that go with it."""
     nb = correct(notebook)
-    release = nbformat.read(RELEASE / f"{notebook}.ipynb", as_version=4)
+    release = nbformat.read(RELEASE / notebook / f"{notebook}.ipynb", as_version=4)
     stubs = {nbgrader_meta(c)["grade_id"]: c.source for c in release.cells if nbgrader_meta(c).get("solution")}
     solution_cells = [c for c in nb.cells if nbgrader_meta(c).get("solution")]
     target = rng.choice(solution_cells)
@@ -84,15 +84,15 @@ def build_class(folder: Path, students: int, notebooks: list[str], seed: int = 0
     rng = random.Random(seed)
     counts: dict[str, int] = {}
     for s in range(students):
-        student = folder / f"student{s:03d}"
-        student.mkdir(parents=True)
-        for notebook in notebooks:
+        for notebook in notebooks:  # nbgrader's submitted/<student>/<assignment>/<notebook>.ipynb
+            assignment = folder / f"student{s:03d}" / notebook
+            assignment.mkdir(parents=True)
             kind = rng.choice(KINDS)
             counts[kind] = counts.get(kind, 0) + 1
             nb, files = variant(notebook, kind, rng)
-            nbformat.write(nb, student / f"{notebook}.ipynb")
+            nbformat.write(nb, assignment / f"{notebook}.ipynb")
             for name, text in files.items():
-                (student / name).write_text(text)
+                (assignment / name).write_text(text)
     return counts
 
 
@@ -115,28 +115,31 @@ def run_nncourse(submissions: Path, out: Path, workers: int) -> float:
     return elapsed
 
 
-def run_nbgrader(submissions: Path, course: Path) -> float:
-    """Plain nbgrader: generate_assignment (not timed), then one serial `nbgrader autograde` (timed)."""
+def run_nbgrader(submissions: Path, course: Path, notebooks: list[str]) -> float:
+    """Plain nbgrader: generate_assignment (not timed), then `nbgrader autograde` of each assignment, serially (timed)."""
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     shutil.copytree(SOLUTIONS, course / "solutions")
     env = venv_env()
-    subprocess.run(["nbgrader", "generate_assignment", "--force"], cwd=course, env=env, check=True,
-                   capture_output=True)
+    for assignment in notebooks:  # one assignment per notebook, of the same name
+        subprocess.run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course, env=env,
+                       check=True, capture_output=True)
     shutil.copytree(submissions, course / "submitted")
-    total = sum(1 for _ in (course / "submitted").glob("*/*.ipynb"))
+    total = sum(1 for _ in (course / "submitted").glob("*/*/*.ipynb"))
     started = time.perf_counter()
+    failed = 0
     # nbgrader has no progress bar: count its "Autograding <notebook>" log lines, one per submission
-    process = subprocess.Popen(["nbgrader", "autograde", "--force", "--create"], cwd=course, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with progress_bar(total, desc="nbgrader", unit="notebook", widget=False, file=sys.stderr) as bar:
-        for line in process.stderr:
-            if "| INFO] Autograding " in line:
-                bar.update(1)
-    returncode = process.wait()
+        for assignment in notebooks:
+            process = subprocess.Popen(["nbgrader", "autograde", assignment, "--force", "--create"], cwd=course,
+                                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            for line in process.stderr:
+                if "| INFO] Autograding " in line:
+                    bar.update(1)
+            failed += process.wait() != 0
     elapsed = time.perf_counter() - started
-    if returncode != 0:
-        print(f"(nbgrader autograde exited {returncode}: some submissions failed entirely)")
+    if failed:
+        print(f"(nbgrader autograde failed on {failed} assignments: some submissions failed entirely)")
     return elapsed
 
 
@@ -146,7 +149,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-nbgrader", action="store_true", help="time nncourse autograde only")
     args = parser.parse_args(argv)
-    notebooks = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+    notebooks = sorted(p.stem for p in SOLUTIONS.glob("*/*.ipynb"))
     with tempfile.TemporaryDirectory(prefix="nncourse-benchmark-") as folder:
         base = Path(folder)
         counts = build_class(base / "submissions", args.students, notebooks)
@@ -157,7 +160,7 @@ def main(argv=None) -> int:
         print(f"nncourse autograde --workers {args.workers}: {ours:.1f} s ({total / ours:.2f} notebooks/s)")
         if args.skip_nbgrader:
             return 0
-        theirs = run_nbgrader(base / "submissions", base / "course")
+        theirs = run_nbgrader(base / "submissions", base / "course", notebooks)
         print(f"nbgrader autograde (serial):      {theirs:.1f} s ({total / theirs:.2f} notebooks/s)")
         print(f"throughput ratio nncourse / nbgrader: {theirs / ours:.2f}x")
     return 0

@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cells", type=float, default=None, metavar="SECONDS",
                         help="also list every cell whose best time is at least SECONDS")
     args = parser.parse_args(argv)
-    paths = sorted((ROOT / "solutions").glob("*.ipynb"))
+    paths = sorted((ROOT / "solutions").glob("*/*.ipynb"))
     if args.prefixes:
         paths = [p for p in paths if any(p.name.startswith(prefix) for prefix in args.prefixes)]
     if not paths:

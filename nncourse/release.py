@@ -1,5 +1,7 @@
 """`nncourse release`: regenerate the student notebooks (notebooks/) from the instructor ones (solutions/).
 
+One nbgrader assignment per folder: solutions/<assignment>/ becomes notebooks/<assignment>/.
+
 nbgrader's own `generate_assignment` does the work (solutions become `raise NotImplementedError`
 stubs, hidden tests are removed, graded cells are locked and checksummed), configured by the
 repository's nbgrader_config.py. It runs in a temporary course folder, so a release never touches
@@ -59,51 +61,80 @@ def load_nbgrader_config(root: Path = ROOT):
     return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
 
 
-def generate(solutions: Path = SOLUTIONS) -> dict[str, str]:
-    """Run nbgrader generate_assignment on every solutions/*.ipynb; return {file name: canonical text}."""
+def assignments(solutions: Path = SOLUTIONS) -> list[str]:
+    """The assignment ids: every folder of `solutions` that holds a notebook, sorted."""
+    return sorted(folder.name for folder in Path(solutions).iterdir()
+                  if folder.is_dir() and any(folder.glob("*.ipynb")))
+
+
+def generate(solutions: Path = SOLUTIONS) -> dict[str, bytes]:
+    """Run nbgrader generate_assignment on every solutions/<assignment>/.
+
+    Returns {path relative to notebooks/ (posix): file contents}; notebooks are normalised, other
+    files an assignment folder holds (data, figures) are released as nbgrader copies them.
+    """
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
 
-    sources = sorted(Path(solutions).glob("*.ipynb"))
-    if not sources:
-        raise ValueError(f"no notebooks in {solutions}")
+    ids = assignments(solutions)
+    if not ids:
+        raise ValueError(f"no assignment folders with notebooks in {solutions} (expected solutions/<assignment>/*.ipynb)")
+    generated: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="nncourse-release-") as tmp:
         course = Path(tmp)
-        (course / "solutions").mkdir()
-        for source in sources:  # only the notebooks: nothing else belongs in a release
-            shutil.copyfile(source, course / "solutions" / source.name)
         config = load_nbgrader_config()
+        for assignment in ids:
+            shutil.copytree(Path(solutions) / assignment, course / "solutions" / assignment,
+                            ignore=shutil.ignore_patterns(*config.CourseDirectory.ignore))
         config.CourseDirectory.root = str(course)
         config.GenerateAssignment.no_database = True  # a release never needs a gradebook
         config.SaveCells.enabled = False
-        coursedir = CourseDirectory(config=config)
-        converter = GenerateAssignment(coursedir=coursedir, config=config)
-        converter.log.setLevel("WARNING")
-        converter.start()
+        for assignment in ids:
+            coursedir = CourseDirectory(config=config)
+            coursedir.assignment_id = assignment
+            converter = GenerateAssignment(coursedir=coursedir, config=config)
+            converter.log.setLevel("WARNING")
+            converter.start()
         released = course / coursedir.release_directory
-        return {source.name: to_text(normalise(nbformat.read(released / source.name, as_version=4)))
-                for source in sources}
+        for path in sorted(released.rglob("*")):
+            if not path.is_file():
+                continue
+            name = path.relative_to(released).as_posix()
+            if path.suffix == ".ipynb":
+                generated[name] = to_text(normalise(nbformat.read(path, as_version=4))).encode("utf-8")
+            else:
+                generated[name] = path.read_bytes()
+    return generated
 
 
-def differences(generated: dict[str, str], notebooks: Path = NOTEBOOKS) -> list[str]:
-    """Names of the student notebooks that are missing, stale, or present without a solution."""
-    present = {path.name for path in Path(notebooks).glob("*.ipynb")}
-    differ = [name for name, text in generated.items()
-              if name not in present or (Path(notebooks) / name).read_text(encoding="utf-8") != text]
+def _released_files(notebooks: Path) -> set[str]:
+    return {path.relative_to(notebooks).as_posix() for path in Path(notebooks).rglob("*")
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts}
+
+
+def differences(generated: dict[str, bytes], notebooks: Path = NOTEBOOKS) -> list[str]:
+    """Paths under notebooks/ that are missing, stale, or present without a source."""
+    present = _released_files(notebooks)
+    differ = [name for name, data in generated.items()
+              if name not in present or (Path(notebooks) / name).read_bytes() != data]
     return sorted(differ + [name for name in present if name not in generated])
 
 
-def write(generated: dict[str, str], notebooks: Path = NOTEBOOKS) -> None:
-    """Write the generated notebooks and remove student notebooks that no longer have a solution."""
-    Path(notebooks).mkdir(parents=True, exist_ok=True)
-    for name, text in generated.items():
-        path = Path(notebooks) / name
+def write(generated: dict[str, bytes], notebooks: Path = NOTEBOOKS) -> None:
+    """Write the generated files and remove released files that no longer have a source."""
+    notebooks = Path(notebooks)
+    notebooks.mkdir(parents=True, exist_ok=True)
+    for name, data in generated.items():
+        path = notebooks / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             os.chmod(path, 0o644)
-        path.write_text(text, encoding="utf-8")
-    for path in Path(notebooks).glob("*.ipynb"):
-        if path.name not in generated:
-            path.unlink()
+        path.write_bytes(data)
+    for name in _released_files(notebooks) - set(generated):
+        (notebooks / name).unlink()
+    for folder in sorted(notebooks.iterdir()):
+        if folder.is_dir() and not any(folder.rglob("*")):
+            folder.rmdir()
 
 
 def main(args: argparse.Namespace | None = None) -> int:
@@ -116,10 +147,10 @@ def main(args: argparse.Namespace | None = None) -> int:
             for name in stale:
                 print(f"  notebooks/{name}", file=sys.stderr)
             return 1
-        print(f"notebooks/ is in sync with solutions/ ({len(generated)} notebooks)")
+        print(f"notebooks/ is in sync with solutions/ ({len(assignments(SOLUTIONS))} assignments)")
         return 0
     write(generated, NOTEBOOKS)
-    print(f"released {len(generated)} notebooks to {NOTEBOOKS.relative_to(ROOT)}/"
+    print(f"released {len(assignments(SOLUTIONS))} assignments to {NOTEBOOKS.relative_to(ROOT)}/"
           + (f" ({len(stale)} changed: {', '.join(stale)})" if stale else " (no changes)"))
     return 0
 

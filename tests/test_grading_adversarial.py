@@ -159,7 +159,7 @@ def test_feedback_pages_hold_no_hidden_test_source(graded_bank):
 
 def _hidden_lines(notebook: str) -> list[str]:
     import nbformat
-    nb = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
+    nb = nbformat.read(SOLUTIONS / notebook / f"{notebook}.ipynb", as_version=4)
     lines = []
     for cell in nb.cells:
         if "### BEGIN HIDDEN TESTS" in cell.source:
@@ -174,10 +174,12 @@ def test_nbgrader_export_reads_the_gradebook(graded_bank, tmp_path):
     result = subprocess.run(["nbgrader", "export", "--db", f"sqlite:///{out / 'gradebook.db'}", "--to", str(target)],
                             capture_output=True, text=True, env=venv_env(), cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
+    totals: dict[str, float] = {}
     with open(target, newline="") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+        for row in csv.DictReader(handle):  # one row per student and assignment
+            totals[row["student_id"]] = totals.get(row["student_id"], 0.0) + float(row["score"])
     with open(out / "grades.csv", newline="") as handle:
         grades = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert set(rows) == set(grades)
-    for student, row in rows.items():
-        assert float(row["score"]) == float(grades[student]["total"])
+    assert set(totals) == set(grades)
+    for student, total in totals.items():
+        assert total == float(grades[student]["total"]), student

@@ -207,7 +207,7 @@ def test_state_files_are_plain_json(tmp_path):
 @pytest.mark.slow
 def test_the_model_answers_of_every_notebook_get_full_marks(workdir):
     """No false alarm anywhere: tripwires, proxies and the sandbox leave correct answers alone."""
-    notebooks = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+    notebooks = sorted(p.stem for p in SOLUTIONS.glob("*/*.ipynb"))
     for notebook in notebooks:
         _write(correct_notebook(notebook), workdir / "class" / "model" / f"{notebook}.ipynb")
     out = workdir / "out"

@@ -112,7 +112,7 @@ def test_two_graders_at_once_lose_no_row_in_postgresql(postgres_url):
             assert grader.returncode == 0, stderr[-3000:]
 
         rows = read_scores(postgres_url)
-        exercises = sum(1 for nb in NOTEBOOKS for c in nbformat.read(SOLUTIONS / f"{nb}.ipynb", as_version=4).cells
+        exercises = sum(1 for nb in NOTEBOOKS for c in nbformat.read(SOLUTIONS / nb / f"{nb}.ipynb", as_version=4).cells
                         if c.metadata.get("nbgrader", {}).get("grade"))
         assert len(rows) == 6 * exercises
         totals: dict[str, float] = {}

@@ -68,7 +68,7 @@ def test_an_oversized_message_is_refused_before_it_is_read():
 
 
 def test_plan_leaves_out_test_cells_and_restores_read_only_cells():
-    source = load_source(SOLUTIONS / "01_the_neuron.ipynb")
+    source = load_source(SOLUTIONS / "01_the_neuron" / "01_the_neuron.ipynb")
     nb = correct_notebook("01_the_neuron")
     setup = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
     nb.cells[setup].source = "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
@@ -86,7 +86,7 @@ def test_plan_leaves_out_test_cells_and_restores_read_only_cells():
 
 
 def test_plan_turns_magics_into_python():
-    source = load_source(SOLUTIONS / "01_the_neuron.ipynb")
+    source = load_source(SOLUTIONS / "01_the_neuron" / "01_the_neuron.ipynb")
     nb = correct_notebook("01_the_neuron")
     set_solution(nb, "step", "%matplotlib inline\n!ls\ndef step(z):\n    return z\n")
     plan = plan_cells(source, nb)

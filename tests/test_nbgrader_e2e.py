@@ -1,8 +1,9 @@
 """nbgrader end to end on the real notebooks, in a temporary course folder laid out like the repository.
 
-The course folder holds a copy of nbgrader_config.py and solutions/; the real `nbgrader` commands
-(generate_assignment, autograde, generate_feedback, export) run in it as an instructor would run
-them from the repository root. Submitted students:
+The course folder holds a copy of nbgrader_config.py and solutions/ (one assignment per notebook,
+nbgrader's standard layout); the real `nbgrader` commands (generate_assignment, autograde,
+generate_feedback, export) run in it for every assignment as an instructor would run them from the
+repository root. Submitted students:
 
 - `solved`: every student notebook with the solution bodies typed in: full marks;
 - `untouched`: the student notebooks as released: 0 everywhere;
@@ -31,8 +32,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent          # nbgrader and alembic live beside this interpreter
-ASSIGNMENT = "."                           # nbgrader_config.py: the course is one assignment, id "."
-SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))
+SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 # Makes every graded cell of notebook 01 write a DeprecationWarning to stderr, which nbgrader would
 # count as a failure without nbgrader_config.py's IgnorePattern.
 HARMLESS_STDERR = """\
@@ -83,43 +83,57 @@ def course(tmp_path_factory) -> Path:
     """A graded course folder: released, four students submitted, autograded, feedback, export."""
     course = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "solutions").mkdir()
+    shutil.copytree(ROOT / "solutions", course / "solutions")
     for path in SOLUTION_PATHS:
-        shutil.copy(path, course / "solutions")
-    nbgrader(course, "generate_assignment", "--force")
+        nbgrader(course, "generate_assignment", path.parent.name, "--force")
 
-    released = {p.name: nbformat.read(course / "notebooks" / p.name, as_version=4) for p in SOLUTION_PATHS}
-    solutions = {p.name: nbformat.read(p, as_version=4) for p in SOLUTION_PATHS}
-    for student in ("solved", "untouched", "one_wrong", "tidy"):
-        (course / "submitted" / student).mkdir(parents=True)
+    released = {p.stem: nbformat.read(course / "notebooks" / p.parent.name / p.name, as_version=4)
+                for p in SOLUTION_PATHS}
+    solutions = {p.stem: nbformat.read(p, as_version=4) for p in SOLUTION_PATHS}
     for name, student_nb in released.items():
-        nbformat.write(solve(student_nb, solutions[name]), course / "submitted" / "solved" / name)
-        nbformat.write(student_nb, course / "submitted" / "untouched" / name)
-        wrong = last_exercise(ROOT / "solutions" / name)
-        nbformat.write(solve(student_nb, solutions[name], wrong=wrong), course / "submitted" / "one_wrong" / name)
+        answers = {"solved": solve(student_nb, solutions[name]), "untouched": student_nb,
+                   "one_wrong": solve(student_nb, solutions[name], wrong=last_exercise(path_of(name)))}
+        for student, nb in answers.items():
+            submitted(course, student, name).parent.mkdir(parents=True)
+            nbformat.write(nb, submitted(course, student, name))
 
-    first = SOLUTION_PATHS[0].name
+    first = SOLUTION_PATHS[0].stem
     tidy = solve(released[first], solutions[first])
     del tidy.cells[next(i for i, c in enumerate(tidy.cells) if nbgrader_meta(c).get("grade"))]
     setup = next(i for i, c in enumerate(tidy.cells) if nbgrader_meta(c).get("grade_id") == "setup")
     tidy.cells.insert(setup + 1, nbformat.v4.new_code_cell(HARMLESS_STDERR))
-    nbformat.write(tidy, course / "submitted" / "tidy" / first)
-    (course / "submitted" / "tidy" / "numpy.py").write_text("raise ImportError('a student file shadowed numpy')\n")
+    submitted(course, "tidy", first).parent.mkdir(parents=True)
+    nbformat.write(tidy, submitted(course, "tidy", first))
+    (submitted(course, "tidy", first).parent / "numpy.py").write_text(
+        "raise ImportError('a student file shadowed numpy')\n")
 
-    nbgrader(course, "autograde", "--force")
-    nbgrader(course, "generate_feedback", "--force")
+    for path in SOLUTION_PATHS:
+        nbgrader(course, "autograde", path.parent.name, "--force")
+        nbgrader(course, "generate_feedback", path.parent.name, "--force")
     nbgrader(course, "export")
     return course
 
 
+def path_of(name: str) -> Path:
+    """The source notebook `name` (its assignment has the same name)."""
+    return ROOT / "solutions" / name / f"{name}.ipynb"
+
+
+def submitted(course: Path, student: str, name: str) -> Path:
+    """nbgrader's submitted/<student>/<assignment>/<notebook>.ipynb."""
+    return course / "submitted" / student / name / f"{name}.ipynb"
+
+
 def scores(course: Path, student: str) -> dict[str, dict[str, float]]:
-    """{notebook: {grade_id: score}} from the gradebook."""
+    """{notebook: {grade_id: score}} from the gradebook, for each assignment the student submitted."""
     from nbgrader.api import Gradebook
 
     result = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for path in SOLUTION_PATHS:
-            submission = gradebook.find_submission_notebook(path.stem, ASSIGNMENT, student)
+            if not submitted(course, student, path.stem).exists():
+                continue
+            submission = gradebook.find_submission_notebook(path.stem, path.parent.name, student)
             result[path.stem] = {grade.name: float(grade.score) for grade in submission.grades}
     return result
 
@@ -147,28 +161,32 @@ def test_one_wrong_exercise_loses_exactly_its_own_points(course):
 
 def test_deleted_cell_is_restored_and_student_python_files_and_harmless_stderr_are_ignored(course):
     first = SOLUTION_PATHS[0]
-    submitted = nbformat.read(course / "submitted" / "tidy" / first.name, as_version=4)
-    assert len([c for c in submitted.cells if nbgrader_meta(c).get("grade")]) == len(points(first)) - 1
-    assert not (course / "autograded" / "tidy" / "numpy.py").exists()
+    tidy = nbformat.read(submitted(course, "tidy", first.stem), as_version=4)
+    assert len([c for c in tidy.cells if nbgrader_meta(c).get("grade")]) == len(points(first)) - 1
+    assert (course / "autograded" / "tidy" / first.stem / first.name).exists()
+    assert not (course / "autograded" / "tidy" / first.stem / "numpy.py").exists()
     assert scores(course, "tidy")[first.stem] == points(first)
 
 
 def test_feedback_and_export_cover_every_student(course):
     for student in ("solved", "untouched", "one_wrong"):
         for path in SOLUTION_PATHS:
-            assert (course / "feedback" / student / f"{path.stem}.html").exists()
+            assert (course / "feedback" / student / path.stem / f"{path.stem}.html").exists()
     with open(course / "grades.csv", newline="") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    total = sum(sum(points(p).values()) for p in SOLUTION_PATHS)
-    wrong_points = sum(points(p)[f"check_{last_exercise(p)}"] for p in SOLUTION_PATHS)
-    assert float(rows["solved"]["raw_score"]) == float(rows["solved"]["max_score"]) == total
-    assert float(rows["untouched"]["raw_score"]) == 0
-    assert float(rows["one_wrong"]["raw_score"]) == total - wrong_points
+        rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
+    for path in SOLUTION_PATHS:
+        total = sum(points(path).values())
+        wrong_points = points(path)[f"check_{last_exercise(path)}"]
+        assignment = path.parent.name
+        assert float(rows["solved", assignment]["raw_score"]) == float(rows["solved", assignment]["max_score"]) == total
+        assert float(rows["untouched", assignment]["raw_score"]) == 0
+        assert float(rows["one_wrong", assignment]["raw_score"]) == total - wrong_points
 
 
 def test_plain_nbgrader_generate_assignment_from_the_repository_layout_gives_the_committed_notebooks(course):
     """nbgrader_config.py maps solutions/ -> notebooks/, so nbgrader's own command needs no wrapper
     (the course fixture ran it in a copy of the repository's layout)."""
     for path in SOLUTION_PATHS:
-        assert (course / "notebooks" / path.name).read_bytes() == (ROOT / "notebooks" / path.name).read_bytes(), \
-            f"nbgrader generate_assignment and nncourse release disagree on {path.name}"
+        relative = path.relative_to(ROOT / "solutions")
+        assert (course / "notebooks" / relative).read_bytes() == (ROOT / "notebooks" / relative).read_bytes(), \
+            f"nbgrader generate_assignment and nncourse release disagree on {relative}"

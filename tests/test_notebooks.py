@@ -1,6 +1,6 @@
 """The course notebooks: nbgrader structure, committed form, release sync, and execution.
 
-Generic over every solutions/*.ipynb, so a new notebook is covered as soon as it exists.
+Generic over every solutions/<assignment>/*.ipynb, so a new notebook is covered as soon as it exists.
 Executing notebooks is marked slow; the structural tests run in a second or two.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from nncourse import release
 from nncourse.grading.source import nbgrader_meta
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*.ipynb"))
-STUDENT_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTION_PATHS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+STUDENT_PATHS = sorted((ROOT / "notebooks").glob("*/*.ipynb"))
 NOTEBOOK_NAMES = [path.stem for path in SOLUTION_PATHS]
 CELL_TIMEOUT = 60  # seconds, as nbgrader_config.py's per-cell timeout
 
@@ -63,7 +63,8 @@ def solution_path(request) -> Path:
 
 def test_there_are_solution_notebooks_with_their_student_twins():
     assert SOLUTION_PATHS, "solutions/ holds no notebooks"
-    assert [p.name for p in STUDENT_PATHS] == [p.name for p in SOLUTION_PATHS], \
+    assert [p.relative_to(ROOT / "notebooks") for p in STUDENT_PATHS] == \
+        [p.relative_to(ROOT / "solutions") for p in SOLUTION_PATHS], \
         "notebooks/ and solutions/ must hold the same notebooks; run `nncourse release`"
 
 
@@ -114,7 +115,7 @@ def test_every_graded_test_cell_is_tagged_raises_exception_so_run_all_goes_on(so
     """JupyterLab's Run All stops at the first error unless the cell carries `raises-exception`:
     a student with one unfinished exercise must still see every later cell run."""
     for nb, where in [(read(solution_path), "solutions"),
-                      (nbformat.reads(generated[solution_path.name], as_version=4), "notebooks")]:
+                      (nbformat.reads(generated[solution_path.relative_to(ROOT / "solutions").as_posix()].decode(), as_version=4), "notebooks")]:
         for cell in graded_cells(nb):
             assert "raises-exception" in cell.metadata.get("tags", []), \
                 f"{where}/{solution_path.name}: {nbgrader_meta(cell)['grade_id']} lacks the raises-exception tag"
@@ -157,7 +158,7 @@ def test_notebook_never_imports_the_reference_of_its_own_exercises(solution_path
 
 @pytest.mark.parametrize("folder", ["solutions", "notebooks"])
 def test_notebooks_are_committed_without_outputs_or_execution_counts(folder):
-    for path in sorted((ROOT / folder).glob("*.ipynb")):
+    for path in sorted((ROOT / folder).glob("*/*.ipynb")):
         for index, cell in enumerate(read(path).cells):
             if cell.cell_type == "code":
                 assert cell.outputs == [], f"{folder}/{path.name} cell {index} has outputs"
@@ -169,22 +170,24 @@ def test_notebooks_are_committed_without_outputs_or_execution_counts(folder):
 # ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def generated() -> dict[str, str]:
+def generated() -> dict[str, bytes]:
     return release.generate(ROOT / "solutions")
 
 
 def test_release_regenerates_exactly_the_committed_student_notebooks(generated, tmp_path):
     release.write(generated, tmp_path)
     for path in SOLUTION_PATHS:
-        assert (tmp_path / path.name).read_bytes() == (ROOT / "notebooks" / path.name).read_bytes(), \
-            f"notebooks/{path.name} differs from what solutions/ generates: run `nncourse release`"
+        relative = path.relative_to(ROOT / "solutions")
+        assert (tmp_path / relative).read_bytes() == (ROOT / "notebooks" / relative).read_bytes(), \
+            f"notebooks/{relative} differs from what solutions/ generates: run `nncourse release`"
     assert release.differences(generated, ROOT / "notebooks") == []
 
 
 def test_release_is_byte_stable_and_normalisation_is_idempotent(generated):
-    for name, text in generated.items():
-        nb = nbformat.reads(text, as_version=4)
-        assert release.to_text(release.normalise(nb)) == text, f"normalising {name} again changed it"
+    for name, data in generated.items():
+        if name.endswith(".ipynb"):
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+            assert release.to_text(release.normalise(nb)).encode("utf-8") == data, f"normalising {name} again changed it"
 
 
 def test_release_check_lists_stale_missing_and_orphaned_notebooks(generated, tmp_path):
@@ -192,18 +195,19 @@ def test_release_check_lists_stale_missing_and_orphaned_notebooks(generated, tmp
     first, *others = sorted(generated)
     assert release.differences(generated, tmp_path) == []
     (tmp_path / first).write_text((tmp_path / first).read_text() + " ")
-    (tmp_path / "99_orphan.ipynb").write_text("{}")
+    (tmp_path / "99_orphan").mkdir()
+    (tmp_path / "99_orphan" / "99_orphan.ipynb").write_text("{}")
     if others:
         (tmp_path / others[0]).unlink()
-    assert release.differences(generated, tmp_path) == sorted([first, "99_orphan.ipynb", *others[:1]])
+    assert release.differences(generated, tmp_path) == sorted([first, "99_orphan/99_orphan.ipynb", *others[:1]])
     release.write(generated, tmp_path)
     assert release.differences(generated, tmp_path) == []
-    assert not (tmp_path / "99_orphan.ipynb").exists()
+    assert not (tmp_path / "99_orphan").exists(), "an assignment without a source is removed from the release"
 
 
 def test_student_notebooks_hide_solutions_and_hidden_tests(generated):
-    for name, text in generated.items():
-        nb = nbformat.reads(text, as_version=4)
+    for name, data in generated.items():
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         for cell in nb.cells:
             assert "BEGIN SOLUTION" not in cell.source and "HIDDEN TESTS" not in cell.source, name
             assert "hidden=True" not in cell.source, f"{name}: a hidden test leaked into the release"
@@ -246,7 +250,7 @@ def test_solution_notebook_runs_top_to_bottom_and_passes_every_check(solution_pa
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_student_notebook_fails_only_in_graded_cells_each_saying_not_implemented(name, tmp_path):
-    nb = execute(read(ROOT / "notebooks" / f"{name}.ipynb"), tmp_path, allow_errors=True)
+    nb = execute(read(ROOT / "notebooks" / name / f"{name}.ipynb"), tmp_path, allow_errors=True)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue

@@ -50,7 +50,6 @@ class Options:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     source: Path | None = None
     db_url: str | None = None
-    assignment: str = "."
     notebooks: list[str] | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
@@ -240,9 +239,9 @@ def autograde(options: Options) -> str:
 
     selected = {n: sources[n] for n in names}
     if options.gradebook:
-        _check_gradebook(db_url, options.assignment, selected)
+        _check_gradebook(db_url, selected)
 
-    hidden = [str(Path(p).resolve()) for p in (sources[names[0]].path.parent, submissions_root(submissions),
+    hidden = [str(Path(p).resolve()) for p in (sources[names[0]].path.parent.parent, submissions_root(submissions),
                                                submissions, out)]
     if db_url.startswith("sqlite:///"):
         hidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
@@ -269,7 +268,7 @@ def autograde(options: Options) -> str:
     records.sort(key=lambda r: (r["student_id"], order.get(r["notebook"], len(order))))
     if options.gradebook:
         from .gradebook import record
-        record(db_url, options.assignment, selected, records)
+        record(db_url, selected, records)
     report.write_csvs(out, records, names)
     report.write_feedback(out, records)
     text = report.summary(records, time.monotonic() - started, options.workers, isolation.describe(),
@@ -281,13 +280,13 @@ def autograde(options: Options) -> str:
     return text
 
 
-def _check_gradebook(db_url: str, assignment: str, sources: dict[str, SourceNotebook]) -> None:
-    """Open the gradebook and create the assignment before grading: a wrong --db fails fast."""
+def _check_gradebook(db_url: str, sources: dict[str, SourceNotebook]) -> None:
+    """Open the gradebook and create the assignments before grading: a wrong --db fails fast."""
     from .gradebook import ensure_structure, open_gradebook
     try:
         gb = open_gradebook(db_url)
         try:
-            ensure_structure(gb, assignment, sources)
+            ensure_structure(gb, sources)
         finally:
             gb.close()
     except Exception as error:  # noqa: BLE001 - any database problem is the instructor's to fix

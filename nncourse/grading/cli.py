@@ -25,7 +25,6 @@ def add_commands(subparsers) -> None:
                        help="the instructor notebooks (default: ./solutions)")
     grade.add_argument("--db", default=None,
                        help="gradebook SQLAlchemy URL (default: sqlite:///OUT/gradebook.db)")
-    grade.add_argument("--assignment", default=".", help="nbgrader assignment id (default: '.')")
     grade.add_argument("--notebooks", nargs="+", default=None, help="grade only these notebooks")
     grade.add_argument("--timeout", type=float, default=30.0,
                        help="seconds for one exercise's tests (default 30)")
@@ -42,7 +41,6 @@ def add_commands(subparsers) -> None:
     export = subparsers.add_parser("export", help="rewrite grades.csv, canvas.csv and gradescope.csv")
     export.add_argument("out", type=Path)
     export.add_argument("--db", default=None, help="read the scores from this gradebook instead of OUT")
-    export.add_argument("--assignment", default=".")
     export.set_defaults(run=run_export)
 
 
@@ -60,7 +58,7 @@ def run_autograde(args) -> int:
         return _fail("autograde", f"--workers must be at least 1, got {args.workers}")
     options = Options(
         submissions=args.submissions, out=args.out, workers=args.workers, source=args.source,
-        db_url=args.db, assignment=args.assignment, notebooks=args.notebooks,
+        db_url=args.db, notebooks=args.notebooks,
         timeouts=Timeouts(cell=args.cell_timeout, exercise=args.timeout),
         limits=Limits(memory_bytes=args.memory * 1024**2), progress=not args.no_progress)
     try:
@@ -96,7 +94,7 @@ def run_export(args) -> int:
     from . import report
     if args.db:
         from .gradebook import read_scores
-        rows = read_scores(args.db, args.assignment)
+        rows = read_scores(args.db)
         if not rows:
             return _fail("export", f"no submissions in the gradebook {args.db}")
         grouped: dict[tuple[str, str], dict] = {}

@@ -2,9 +2,9 @@
 
 The gradebook is any SQLAlchemy URL nbgrader accepts: `sqlite:///OUT/gradebook.db` by default,
 `postgresql+psycopg://user@host:5432/course` for a class graded on several machines at once.
-The structure mirrors nbgrader_config.py: ONE assignment (id "." by default) whose notebooks are
-the release notebooks and whose grade cells are the graded test cells (`check_NAME`, with their
-points). Each grader writes only its own students' rows; creating the shared structure is retried
+The structure mirrors nbgrader_config.py: one assignment per folder of solutions/ (the
+assignment id is the folder's name), its notebooks, and their grade cells (the graded test cells
+`check_NAME`, with their points). Each grader writes only its own students' rows; creating the shared structure is retried
 when another grader created it at the same moment.
 """
 from __future__ import annotations
@@ -17,9 +17,6 @@ import time
 import warnings
 
 from .source import SourceNotebook
-
-DEFAULT_ASSIGNMENT = "."
-
 
 def _ensure_alembic_on_path() -> None:
     """nbgrader runs the `alembic` executable from PATH when it creates a gradebook."""
@@ -48,15 +45,15 @@ def open_gradebook(db_url: str):
     return _retry(lambda: Gradebook(db_url), attempts=3)
 
 
-def ensure_structure(gb, assignment: str, sources: dict[str, SourceNotebook]) -> None:
-    """The assignment, its notebooks and their grade cells (points from the source notebooks)."""
+def ensure_structure(gb, sources: dict[str, SourceNotebook]) -> None:
+    """The assignments, their notebooks and their grade cells (points from the source notebooks)."""
     def create():
         try:
-            gb.update_or_create_assignment(assignment)
             for name, source in sources.items():
-                gb.update_or_create_notebook(name, assignment)
+                gb.update_or_create_assignment(source.assignment)
+                gb.update_or_create_notebook(name, source.assignment)
                 for exercise in source.exercises:
-                    gb.update_or_create_grade_cell(exercise.grade_id, name, assignment,
+                    gb.update_or_create_grade_cell(exercise.grade_id, name, source.assignment,
                                                    max_score=exercise.points, cell_type="code")
         except Exception:
             gb.db.rollback()
@@ -64,7 +61,7 @@ def ensure_structure(gb, assignment: str, sources: dict[str, SourceNotebook]) ->
     _retry(create)
 
 
-def record(db_url: str, assignment: str, sources: dict[str, SourceNotebook], records: list[dict]) -> int:
+def record(db_url: str, sources: dict[str, SourceNotebook], records: list[dict]) -> int:
     """Write every result of `records` as an autograded score; returns the number of grades written."""
     grade_ids = {name: {e.name: e.grade_id for e in s.exercises} for name, s in sources.items()}
     gb = open_gradebook(db_url)
@@ -72,17 +69,18 @@ def record(db_url: str, assignment: str, sources: dict[str, SourceNotebook], rec
         with warnings.catch_warnings():
             # nbgrader's add_submission triggers SQLAlchemy autoflush notices that say nothing wrong
             warnings.simplefilter("ignore")
-            written = _record(gb, assignment, sources, records, grade_ids)
+            written = _record(gb, sources, records, grade_ids)
     finally:
         gb.close()
     return written
 
 
-def _record(gb, assignment, sources, records, grade_ids) -> int:
+def _record(gb, sources, records, grade_ids) -> int:
     from nbgrader.api import MissingEntry
-    ensure_structure(gb, assignment, sources)
-    for student in sorted({r["student_id"] for r in records}):
-        def add(student=student):
+    ensure_structure(gb, sources)
+    for student, assignment in sorted({(r["student_id"], sources[r["notebook"]].assignment) for r in records
+                                       if r["notebook"] in sources}):
+        def add(student=student, assignment=assignment):
             try:
                 gb.update_or_create_student(student)
                 try:
@@ -95,6 +93,9 @@ def _record(gb, assignment, sources, records, grade_ids) -> int:
         _retry(add)
     written = 0
     for record in records:
+        if record["notebook"] not in sources:
+            continue
+        assignment = sources[record["notebook"]].assignment
         for result in record["results"]:
             grade_id = grade_ids.get(record["notebook"], {}).get(result["exercise"])
             if grade_id is None:
@@ -109,17 +110,18 @@ def _record(gb, assignment, sources, records, grade_ids) -> int:
     return written
 
 
-def read_scores(db_url: str, assignment: str = DEFAULT_ASSIGNMENT) -> list[dict]:
-    """(student, notebook, grade cell, score, max score) rows as the gradebook holds them."""
+def read_scores(db_url: str) -> list[dict]:
+    """(student, assignment, notebook, grade cell, score, max score) rows as the gradebook holds them."""
     gb = open_gradebook(db_url)
     try:
         rows = []
-        for submission in gb.assignment_submissions(assignment):
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    rows.append({"student_id": submission.student.id, "notebook": notebook.name,
-                                 "grade_id": grade.name, "score": grade.score,
-                                 "max_score": grade.max_score})
+        for assignment in gb.assignments:
+            for submission in gb.assignment_submissions(assignment.name):
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        rows.append({"student_id": submission.student.id, "assignment": assignment.name,
+                                     "notebook": notebook.name, "grade_id": grade.name,
+                                     "score": grade.score, "max_score": grade.max_score})
         return rows
     finally:
         gb.close()

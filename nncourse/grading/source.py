@@ -30,12 +30,17 @@ class Exercise:
 @dataclass
 class SourceNotebook:
     name: str                                  # notebook id, e.g. "02_activation_functions"
-    path: Path
+    path: Path                                 # solutions/<assignment>/<name>.ipynb
     exercises: list[Exercise]
     locked_cells: dict[str, str]               # grade_id -> source of read-only, ungraded code cells
     test_ids: set[str]                         # grade_ids of graded test cells
     order: list[str]                           # grade_ids of the source's code cells, in order
     digest: str = ""                           # sha256 of the source file (part of the resume key)
+
+    @property
+    def assignment(self) -> str:
+        """The nbgrader assignment the notebook belongs to: the name of its folder."""
+        return self.path.parent.name
 
 
 def nbgrader_meta(cell) -> dict:
@@ -70,9 +75,23 @@ def load_source(path: Path) -> SourceNotebook:
 
 
 def find_sources(folder: Path) -> dict[str, SourceNotebook]:
-    """notebook id -> SourceNotebook for every *.ipynb in `folder` (sorted by name)."""
+    """notebook id -> SourceNotebook for every <folder>/<assignment>/*.ipynb (sorted by name).
+
+    `folder` is laid out as nbgrader's source folder: one folder per assignment. Notebook ids must be
+    unique across assignments (they name the notebook in scores.csv and the feedback).
+    """
     folder = Path(folder)
-    return {p.stem: load_source(p) for p in sorted(folder.glob("*.ipynb"))}
+    loose = sorted(p.name for p in folder.glob("*.ipynb"))
+    if loose:
+        raise ValueError(f"{folder} holds notebooks outside an assignment folder ({', '.join(loose[:3])}): "
+                         "nbgrader's layout is <source>/<assignment>/<notebook>.ipynb")
+    sources: dict[str, SourceNotebook] = {}
+    for path in sorted(folder.glob("*/*.ipynb")):
+        if path.stem in sources:
+            raise ValueError(f"two assignments hold a notebook named {path.name}: "
+                             f"{sources[path.stem].path.parent.name} and {path.parent.name}")
+        sources[path.stem] = load_source(path)
+    return dict(sorted(sources.items()))
 
 
 @dataclass

@@ -34,10 +34,10 @@ def _grade_id(cell) -> str | None:
 
 def correct_notebook(notebook: str):
     """The student notebook as released, with every solution cell answered as the instructor did."""
-    source = nbformat.read(SOLUTIONS / f"{notebook}.ipynb", as_version=4)
+    source = nbformat.read(SOLUTIONS / notebook / f"{notebook}.ipynb", as_version=4)
     answers = {_grade_id(c): c.source for c in source.cells
                if nbgrader_meta(c).get("solution")}
-    release_path = RELEASE / f"{notebook}.ipynb"
+    release_path = RELEASE / notebook / f"{notebook}.ipynb"
     nb = nbformat.read(release_path, as_version=4) if release_path.exists() else copy.deepcopy(source)
     for cell in nb.cells:
         if _grade_id(cell) in answers:
@@ -89,7 +89,7 @@ def write_case(case, folder: Path, context: dict) -> None:
 
 
 def exercises_of(notebook: str) -> list[str]:
-    source = json.loads((SOLUTIONS / f"{notebook}.ipynb").read_text())
+    source = json.loads((SOLUTIONS / notebook / f"{notebook}.ipynb").read_text())
     names = []
     for cell in source["cells"]:
         meta = nbgrader_meta(cell)

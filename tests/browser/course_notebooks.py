@@ -14,7 +14,7 @@ from nncourse.grading.source import nbgrader_meta
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The course's notebooks (CONTRIBUTING.md): the same names in solutions/ and notebooks/.
+# The course's notebooks (CONTRIBUTING.md): solutions/<name>/<name>.ipynb and notebooks/<name>/<name>.ipynb.
 NOTEBOOK_NAMES = [
     "01_the_neuron", "02_activation_functions", "03_layers_and_deep_networks",
     "04_forward_propagation", "05_cost_functions", "06_backward_propagation",
@@ -29,9 +29,9 @@ def course_notebook_paths() -> list[str]:
     The eight listed in CONTRIBUTING.md always (a missing one fails its test), plus any other
     notebook found in those folders.
     """
-    paths = {f"{folder}/{name}.ipynb" for folder in FOLDERS for name in NOTEBOOK_NAMES}
+    paths = {f"{folder}/{name}/{name}.ipynb" for folder in FOLDERS for name in NOTEBOOK_NAMES}
     for folder in FOLDERS:
-        paths.update(f"{folder}/{path.name}" for path in (ROOT / folder).glob("*.ipynb"))
+        paths.update(path.relative_to(ROOT).as_posix() for path in (ROOT / folder).glob("*/*.ipynb"))
     return sorted(paths)
 
 

@@ -8,7 +8,7 @@ from labdriver import NOTEBOOK, LabNotebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DARK_NOTEBOOK = "solutions/07_gradient_descent_and_training.ipynb"  # many kinds of figure
+DARK_NOTEBOOK = "solutions/07_gradient_descent_and_training/07_gradient_descent_and_training.ipynb"  # many kinds of figure
 DARK, LIGHT = "JupyterLab Dark", "JupyterLab Light"
 
 # For every decoded figure in the notebook's outputs: the alpha of its four corner pixels.

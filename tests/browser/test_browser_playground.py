@@ -9,7 +9,7 @@ from labdriver import LabNotebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-PLAYGROUND_NOTEBOOK = "notebooks/01_the_neuron.ipynb"
+PLAYGROUND_NOTEBOOK = "notebooks/01_the_neuron/01_the_neuron.ipynb"
 TRUTH_TABLE = ".nncourse-truth-table"
 UPDATE_TIMEOUT = 30_000  # ms: the kernel recomputes the table and the front end redraws it
 

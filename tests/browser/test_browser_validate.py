@@ -40,9 +40,9 @@ def test_nbgrader_server_extension_answers_the_validate_extension(lab_server):
 
 def test_validate_on_a_solved_student_notebook_reports_success(page, lab_server, screenshot_dir):
     root = lab_server.root
-    solved = f"notebooks/{VALIDATE_NOTEBOOK}_solved.ipynb"
-    write_solved_notebook(root / f"notebooks/{VALIDATE_NOTEBOOK}.ipynb",
-                          root / f"solutions/{VALIDATE_NOTEBOOK}.ipynb", root / solved)
+    solved = f"notebooks/{VALIDATE_NOTEBOOK}/{VALIDATE_NOTEBOOK}_solved.ipynb"
+    write_solved_notebook(root / f"notebooks/{VALIDATE_NOTEBOOK}/{VALIDATE_NOTEBOOK}.ipynb",
+                          root / f"solutions/{VALIDATE_NOTEBOOK}/{VALIDATE_NOTEBOOK}.ipynb", root / solved)
     notebook = LabNotebook(page, lab_server, solved).open()
     result = click_validate(page, notebook)
     page.screenshot(path=str(screenshot_dir / "validate__solved.png"))
@@ -53,7 +53,7 @@ def test_validate_on_a_solved_student_notebook_reports_success(page, lab_server,
 
 def test_validate_on_an_unsolved_student_notebook_lists_every_failing_check(
         page, lab_server, screenshot_dir):
-    path = f"notebooks/{VALIDATE_NOTEBOOK}.ipynb"
+    path = f"notebooks/{VALIDATE_NOTEBOOK}/{VALIDATE_NOTEBOOK}.ipynb"
     checks = graded_check_sources(nbformat.read(lab_server.root / path, as_version=4))
     assert checks, f"{path} has no graded cell"
     notebook = LabNotebook(page, lab_server, path).open()
