@@ -19,8 +19,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from nncourse import reference  # noqa: E402
-from nncourse.checks import EXERCISES, check  # noqa: E402
+from nncourse import reference
+from nncourse.checks import EXERCISES, check
 
 TARGET = 0.2
 

@@ -116,7 +116,7 @@ def run_nncourse(submissions: Path, out: Path, workers: int) -> float:
 
 
 def run_nbgrader(submissions: Path, course: Path, notebooks: list[str]) -> float:
-    """Plain nbgrader: generate_assignment (not timed), then `nbgrader autograde` of each assignment, serially (timed)."""
+    """Plain nbgrader: generate_assignment (not timed), then `nbgrader autograde` per assignment, serially (timed)."""
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     shutil.copytree(SOLUTIONS, course / "solutions")

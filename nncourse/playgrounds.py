@@ -15,8 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from nncourse import datasets, reference
-from nncourse.plots import (figure_to_png, logic_gate_outputs, plot_logic_gate,
-                            plot_training_state)
+from nncourse.plots import figure_to_png, logic_gate_outputs, plot_logic_gate, plot_training_state
 
 __all__ = ["NeuronPlayground", "NetworkPlayground", "neuron_playground", "network_playground"]
 

@@ -78,7 +78,8 @@ def generate(solutions: Path = SOLUTIONS) -> dict[str, bytes]:
 
     ids = assignments(solutions)
     if not ids:
-        raise ValueError(f"no assignment folders with notebooks in {solutions} (expected solutions/<assignment>/*.ipynb)")
+        raise ValueError(f"no assignment folders with notebooks in {solutions} "
+                         "(expected solutions/<assignment>/*.ipynb)")
     generated: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="nncourse-release-") as tmp:
         course = Path(tmp)

@@ -3,8 +3,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from banks import activations, backprop, costs, evaluation, forward, layers, neuron, training
+
 from nncourse import reference
 from nncourse.checks import EXERCISES
 

@@ -3,8 +3,8 @@ import pickle
 
 import numpy as np
 import pytest
-
 from banks.proxy import through_pickle
+
 from nncourse import reference
 from nncourse.checks import EXERCISES, CheckFailure, check
 from nncourse.checks import _framework as fw

@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from adversarial.build import ROOT, SOLUTIONS, exercises_of, venv_env, write_case
 from adversarial.cases import CASES, NB1, NB2
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution, venv_env
 
 NB1 = "01_the_neuron"

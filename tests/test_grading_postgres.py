@@ -19,7 +19,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from adversarial.build import ROOT, SOLUTIONS, correct_notebook, set_solution, venv_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -108,7 +107,7 @@ def test_two_graders_at_once_lose_no_row_in_postgresql(postgres_url):
                                     cwd=ROOT, env=venv_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                    for x in ("a", "b")]
         outputs = [g.communicate(timeout=900) for g in graders]
-        for grader, (stdout, stderr) in zip(graders, outputs):
+        for grader, (_stdout, stderr) in zip(graders, outputs):
             assert grader.returncode == 0, stderr[-3000:]
 
         rows = read_scores(postgres_url)

@@ -6,12 +6,11 @@ import socket
 
 import numpy as np
 import pytest
+from adversarial.build import SOLUTIONS, correct_notebook, set_solution
 
 from nncourse.grading import wire
 from nncourse.grading.source import load_source, plan_cells
 from nncourse.grading.verdict import _copy_into, _rebuild_exception
-
-from adversarial.build import SOLUTIONS, correct_notebook, set_solution
 
 
 @pytest.mark.parametrize("value", [

@@ -114,8 +114,8 @@ def test_every_exercise_has_a_solution_cell_and_a_locked_graded_check_cell(solut
 def test_every_graded_test_cell_is_tagged_raises_exception_so_run_all_goes_on(solution_path, generated):
     """JupyterLab's Run All stops at the first error unless the cell carries `raises-exception`:
     a student with one unfinished exercise must still see every later cell run."""
-    for nb, where in [(read(solution_path), "solutions"),
-                      (nbformat.reads(generated[solution_path.relative_to(ROOT / "solutions").as_posix()].decode(), as_version=4), "notebooks")]:
+    released = generated[solution_path.relative_to(ROOT / "solutions").as_posix()].decode()
+    for nb, where in [(read(solution_path), "solutions"), (nbformat.reads(released, as_version=4), "notebooks")]:
         for cell in graded_cells(nb):
             assert "raises-exception" in cell.metadata.get("tags", []), \
                 f"{where}/{solution_path.name}: {nbgrader_meta(cell)['grade_id']} lacks the raises-exception tag"
@@ -187,7 +187,8 @@ def test_release_is_byte_stable_and_normalisation_is_idempotent(generated):
     for name, data in generated.items():
         if name.endswith(".ipynb"):
             nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-            assert release.to_text(release.normalise(nb)).encode("utf-8") == data, f"normalising {name} again changed it"
+            again = release.to_text(release.normalise(nb)).encode("utf-8")
+            assert again == data, f"normalising {name} again changed it"
 
 
 def test_release_check_lists_stale_missing_and_orphaned_notebooks(generated, tmp_path):

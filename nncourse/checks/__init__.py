@@ -13,17 +13,18 @@ import zlib
 
 import numpy as np
 
-from ._framework import CHECKS, EXERCISES, CheckFailure
-
 # One module per notebook; importing a module registers its checks.
-from . import neuron  # noqa: F401  (notebook 01)
-from . import activations  # noqa: F401  (notebook 02)
-from . import layers  # noqa: F401  (notebook 03)
-from . import forward  # noqa: F401  (notebook 04)
-from . import costs  # noqa: F401  (notebook 05)
-from . import backprop  # noqa: F401  (notebook 06)
-from . import training  # noqa: F401  (notebook 07)
-from . import evaluation  # noqa: F401  (notebook 08)
+from . import (
+    activations,  # noqa: F401  (notebook 02)
+    backprop,  # noqa: F401  (notebook 06)
+    costs,  # noqa: F401  (notebook 05)
+    evaluation,  # noqa: F401  (notebook 08)
+    forward,  # noqa: F401  (notebook 04)
+    layers,  # noqa: F401  (notebook 03)
+    neuron,  # noqa: F401  (notebook 01)
+    training,  # noqa: F401  (notebook 07)
+)
+from ._framework import CHECKS, EXERCISES, CheckFailure
 
 # Course order: by notebook, then in the order each module registers its exercises.
 _in_order = sorted(EXERCISES.items(), key=lambda item: item[1])

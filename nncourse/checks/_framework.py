@@ -127,7 +127,7 @@ def format_array(a, max_items: int = 6) -> str:
         return f"{type(a).__name__} {a!r}"
     try:
         arr = np.asarray(a)
-    except Exception:  # noqa: BLE001 - anything unprintable is shown by its type
+    except Exception:
         return f"{type(a).__name__} object"
     if arr.dtype == object:
         return f"{type(a).__name__} of objects"
@@ -145,7 +145,7 @@ def format_array(a, max_items: int = 6) -> str:
 def _is_numeric_sequence(a) -> bool:
     try:
         return np.asarray(a).dtype != object
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -230,7 +230,7 @@ def _first_difference(before, after, path: str) -> str | None:
     try:
         same = before == after
         same = bool(np.all(same))
-    except Exception:  # noqa: BLE001 - incomparable objects are not checked
+    except Exception:
         return None
     return None if same else path
 
@@ -280,7 +280,7 @@ def call_student(exercise: str, func, *args, names=None, stable: bool = False, i
             fact = f"raised {type(error).__name__}: {error}"
         fail(exercise, f"the function {fact}.", input=input_desc, line=_student_line(error),
              hint=unstable_hint if stable else None)
-    except Exception as error:  # noqa: BLE001 - every student error becomes a failure
+    except Exception as error:
         fail(exercise, f"the function raised {type(error).__name__}: {error}",
              input=input_desc, line=_student_line(error), hint=_exception_hint(error, error_hint))
     for name, before, after in zip(names, before_args, call_args):
@@ -329,7 +329,7 @@ def as_array(exercise: str, got, *, what: str, input_desc=None, allow_list: bool
              hint="return a numpy array (build it with numpy operations, or wrap it in np.array(...)).")
     try:
         arr = np.asarray(got)
-    except Exception:  # noqa: BLE001
+    except Exception:
         fail(exercise, f"{what} returned {type(got).__name__}, which is not a number or array.",
              input=input_desc)
     if arr.dtype == object or arr.dtype.kind not in "biuf":

@@ -5,9 +5,21 @@ import numpy as np
 
 from nncourse import reference as ref
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_finite, expect_float, expect_shape, fail, format_array, matches,
-                         tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_float,
+    expect_shape,
+    fail,
+    format_array,
+    matches,
+    tolerance,
+)
 
 NOTEBOOK = "02_activation_functions"
 

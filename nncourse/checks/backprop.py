@@ -16,9 +16,22 @@ from nncourse.reference import activations as ref_activations
 from nncourse.reference import backprop as ref
 from nncourse.reference.forward import forward as reference_forward
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_finite, expect_number, expect_shape, fail, format_array, known,
-                         matches, tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_number,
+    expect_shape,
+    fail,
+    format_array,
+    known,
+    matches,
+    tolerance,
+)
 
 NOTEBOOK = "06_backward_propagation"
 

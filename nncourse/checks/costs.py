@@ -10,8 +10,19 @@ import numpy as np
 from nncourse.reference import costs as ref
 from nncourse.reference import softmax
 
-from ._framework import (call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_finite, expect_number, fail, format_array, known, tolerance)
+from ._framework import (
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_number,
+    fail,
+    format_array,
+    known,
+    tolerance,
+)
 
 NOTEBOOK = "05_cost_functions"
 

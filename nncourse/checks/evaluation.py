@@ -11,9 +11,21 @@ import numpy as np
 
 from nncourse.reference import evaluation as ref
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_finite, expect_number, expect_shape, fail, format_array, known,
-                         tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_finite,
+    expect_number,
+    expect_shape,
+    fail,
+    format_array,
+    known,
+    tolerance,
+)
 from .training import _batch_data
 
 NOTEBOOK = "08_evaluation_tuning_and_use"

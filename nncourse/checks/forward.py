@@ -5,8 +5,18 @@ import numpy as np
 
 from nncourse import reference as ref
 
-from ._framework import (as_array, call_student, distinct_sizes, exercise, expect_close,
-                         expect_float, expect_shape, fail, format_array, tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_float,
+    expect_shape,
+    fail,
+    format_array,
+    tolerance,
+)
 
 NOTEBOOK = "04_forward_propagation"
 

@@ -8,8 +8,19 @@ import numpy as np
 
 from nncourse import reference as ref
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_float, expect_shape, fail, format_array, tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_float,
+    expect_shape,
+    fail,
+    format_array,
+    tolerance,
+)
 from .neuron import TRUTH_TABLE_X
 
 NOTEBOOK = "03_layers_and_deep_networks"

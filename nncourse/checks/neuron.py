@@ -5,8 +5,19 @@ import numpy as np
 
 from nncourse import reference as ref
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_float, expect_shape, fail, format_array, tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_float,
+    expect_shape,
+    fail,
+    format_array,
+    tolerance,
+)
 from .activations import FLOAT_HINT, check_elementwise
 
 NOTEBOOK = "01_the_neuron"

@@ -20,8 +20,19 @@ from nncourse.reference.costs import output_gradient as reference_output_gradien
 from nncourse.reference.forward import forward as reference_forward
 from nncourse.reference.optimizers import gd_update as reference_gd_update
 
-from ._framework import (as_array, call_student, describe, distinct_sizes, exercise, expect_close,
-                         expect_shape, fail, format_array, matches, tolerance)
+from ._framework import (
+    as_array,
+    call_student,
+    describe,
+    distinct_sizes,
+    exercise,
+    expect_close,
+    expect_shape,
+    fail,
+    format_array,
+    matches,
+    tolerance,
+)
 
 NOTEBOOK = "07_gradient_descent_and_training"
 

@@ -4,8 +4,8 @@ The gradebook is any SQLAlchemy URL nbgrader accepts: `sqlite:///OUT/gradebook.d
 `postgresql+psycopg://user@host:5432/course` for a class graded on several machines at once.
 The structure mirrors nbgrader_config.py: one assignment per folder of solutions/ (the
 assignment id is the folder's name), its notebooks, and their grade cells (the graded test cells
-`check_NAME`, with their points). Each grader writes only its own students' rows; creating the shared structure is retried
-when another grader created it at the same moment.
+`check_NAME`, with their points). Each grader writes only its own students' rows; creating the shared
+structure is retried when another grader created it at the same moment.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import time
 import warnings
 
 from .source import SourceNotebook
+
 
 def _ensure_alembic_on_path() -> None:
     """nbgrader runs the `alembic` executable from PATH when it creates a gradebook."""

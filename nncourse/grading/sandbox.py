@@ -269,7 +269,7 @@ def make_scratch(isolation: Isolation, submission_dir: str | None) -> str:
         target = os.path.join(scratch, ".config", "matplotlib")
         shutil.copytree(isolation.font_cache, target)
     if isolation.uid is not None:
-        for folder, dirs, files in os.walk(scratch):
+        for folder, _dirs, files in os.walk(scratch):
             os.chown(folder, isolation.uid, isolation.gid)
             for name in files:
                 os.chown(os.path.join(folder, name), isolation.uid, isolation.gid)

@@ -127,7 +127,7 @@ class Session:
     def _died(self) -> WorkerFault:
         try:
             self.process.proc.wait(timeout=5)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         description = self.process.exit_description()
         self.close()
@@ -141,7 +141,7 @@ class Session:
 
 def _runtime_warning_action() -> str:
     """What the grader's current warning filters do with a RuntimeWarning (error, ignore, default)."""
-    for action, message, category, module, lineno in warnings.filters:
+    for action, message, category, _module, lineno in warnings.filters:
         if issubclass(RuntimeWarning, category) and (message is None or message.match("")) and not lineno:
             return action
     return "default"
@@ -157,7 +157,7 @@ def _rebuild_exception(type_name: str, message: str, where, sources: dict[str, s
         cls = _EXCEPTION_TYPES.setdefault(str(type_name), type(str(type_name), (Exception,), {}))
     try:
         error = cls(message)
-    except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs five arguments
+    except Exception:
         cls = _EXCEPTION_TYPES.setdefault(str(type_name), type(str(type_name), (Exception,), {}))
         error = cls(message)
     if where and isinstance(where, tuple) and len(where) == 2 and str(where[0]) in sources:
@@ -166,7 +166,7 @@ def _rebuild_exception(type_name: str, message: str, where, sources: dict[str, s
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         try:
             exec(compile("\n" * max(lineno - 1, 0) + "raise __error__", filename, "exec"), {"__error__": error})
-        except BaseException as raised:  # noqa: BLE001 - that is the point
+        except BaseException as raised:
             return raised.with_traceback(raised.__traceback__.tb_next)
     return error
 
@@ -176,7 +176,7 @@ def _sync_back(original, after) -> None:
     if isinstance(after, tuple) and after and after[0] == "rng" and isinstance(original, np.random.Generator):
         try:
             original.bit_generator.state = wire.from_plain(after[1])
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         return
     if not (isinstance(after, tuple) and after and after[0] == "data"):
@@ -218,7 +218,7 @@ def _copy_into(original, value) -> None:
 def _same(a, b) -> bool:
     try:
         return bool(np.all(a == b)) and type(a) is type(b)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 
@@ -264,7 +264,7 @@ class FunctionProxy:
     def __call__(self, *args, **kwargs):
         try:
             payload = _dumps_for_worker((args, kwargs))
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise TypeError(f"the grader cannot send these arguments to the sandbox: {error}") from None
         context = {"errstate": np.geterr(), "runtime_warnings": _runtime_warning_action()}
         reply = self._session.request(("call", self.__name__, payload, context), self._timeout)
@@ -359,7 +359,7 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, isolation, scratch: s
                 live.close()
                 raise GraderError(f"the sandboxed worker did not start ({ready!r})")
             try:
-                for index, code, grade_id in plan.cells:
+                for index, code, grade_id in plan.cells:  # noqa: B007 - the except below names the faulty cell
                     if index in faulty:
                         continue
                     reply = live.request(("run", index, code), timeouts.cell)
@@ -441,7 +441,7 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Ti
     except AssertionError as error:
         text = str(error) or f"{exercise.name}: a hidden test failed."
         return result("failed", text)
-    except Exception as error:  # noqa: BLE001 - anything else in the tests is a failure of the answer
+    except Exception as error:
         return result("failed", f"{exercise.name}: {type(error).__name__}: {error}")
     finally:
         session.deadline = saved_deadline

@@ -29,7 +29,7 @@ class MessageTooLarge(WireError):
 
 
 class _PlainUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):  # noqa: D401 - pickle's hook
+    def find_class(self, module, name):
         raise WireError(f"refused a message that names {module}.{name}: only plain data may cross")
 
 

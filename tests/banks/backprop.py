@@ -6,7 +6,6 @@ Every function is module-level (picklable), as the grader calls students' functi
 """
 import numpy as np
 
-
 # ---------------------------------------------------------------------------------------------
 # Activation derivatives the bank's implementations share (a student writes these in notebook 02)
 # ---------------------------------------------------------------------------------------------

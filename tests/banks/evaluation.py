@@ -6,7 +6,6 @@ Every function is module-level (picklable), as the grader calls students' functi
 """
 import numpy as np
 
-
 # ---------------------------------------------------------------------------------------------
 # train_test_split
 # ---------------------------------------------------------------------------------------------

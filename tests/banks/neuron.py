@@ -5,7 +5,6 @@ Every function is module-level (picklable), as the grader calls students' functi
 """
 import numpy as np
 
-
 # ---------------------------------------------------------------------------------------------
 # weighted_sum
 # ---------------------------------------------------------------------------------------------

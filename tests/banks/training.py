@@ -11,10 +11,9 @@ import math
 import numpy as np
 
 from nncourse.reference.backprop import backward
+from nncourse.reference.costs import cost, output_gradient
 from nncourse.reference.forward import forward
 from nncourse.reference.layers import init_params
-from nncourse.reference.costs import cost, output_gradient
-
 
 # ---------------------------------------------------------------------------------------------
 # gd_update

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from course_notebooks import write_harness_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,12 +3,12 @@ labels drawn on a transparent background would vanish on the dark page)."""
 from __future__ import annotations
 
 import pytest
-
 from labdriver import NOTEBOOK, LabNotebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-DARK_NOTEBOOK = "solutions/07_gradient_descent_and_training/07_gradient_descent_and_training.ipynb"  # many kinds of figure
+# many kinds of figure
+DARK_NOTEBOOK = "solutions/07_gradient_descent_and_training/07_gradient_descent_and_training.ipynb"
 DARK, LIGHT = "JupyterLab Dark", "JupyterLab Light"
 
 # For every decoded figure in the notebook's outputs: the alpha of its four corner pixels.

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-
-from course_notebooks import (HARNESS_BROKEN_IMAGE_CELL, HARNESS_FIGURE_CELLS,
-                              HARNESS_GRADED_CELL, HARNESS_STDERR_CELL, course_notebook_paths,
-                              graded_cell_indices)
+from course_notebooks import (
+    HARNESS_BROKEN_IMAGE_CELL,
+    HARNESS_FIGURE_CELLS,
+    HARNESS_GRADED_CELL,
+    HARNESS_STDERR_CELL,
+    course_notebook_paths,
+    graded_cell_indices,
+)
 from labdriver import LabNotebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

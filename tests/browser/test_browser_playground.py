@@ -3,9 +3,8 @@ table follows. It runs in the student notebook, where no exercise is solved yet.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
 from labdriver import LabNotebook
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,7 +12,6 @@ import urllib.parse
 import nbformat
 import nbgrader
 import pytest
-
 from course_notebooks import graded_check_sources, write_solved_notebook
 from labdriver import LabNotebook
 
