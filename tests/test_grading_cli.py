@@ -139,8 +139,10 @@ def test_autograde_grades_every_layout_and_writes_every_file(graded_class):
     assert scores[("bob", "step")]["status"] == "failed" and scores[("bob", "step")]["score"] == "0"
     assert scores[("bob", "step")]["message"] == ("step: step(0) returned 0: the comparison is z > 0. "
                                                   "Hint: the step is 1.0 where z >= 0: use >=, not >.")
+    assert scores[("bob", "step")]["mistake"], "a failed exercise names its mistake (or 'other')"
+    assert scores[("alice", "step")]["mistake"] == "", "only a failure has a mistake"
     assert list(_rows(out / "scores.csv")[0]) == ["student_id", "notebook", "exercise", "score", "max_score",
-                                                   "status", "message"]
+                                                   "status", "mistake", "message"]
     canvas = list(csv.reader(open(out / "canvas.csv")))
     assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert canvas[1][0] == "Points Possible" and canvas[1][5] == "5"

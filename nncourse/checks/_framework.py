@@ -75,13 +75,18 @@ CHECKS: dict[str, Callable] = {}
 
 
 class CheckFailure(AssertionError):
-    """A check found a problem. `exercise` is the exercise's name, `hint` the named mistake (or None)."""
+    """A check found a problem. `exercise` is the exercise's name, `hint` the named mistake (or None).
+
+    `mistake` is the stable short id of the known mistake the check recognised (for example
+    "missing-1/m"), or None when it matched none; the grader records it in scores.csv ("other").
+    """
 
     def __init__(self, exercise: str, fact: str, *, input=None, expected=None, got=None, hint=None,
-                 line=None):
+                 line=None, mistake: str | None = None):
         self.exercise = exercise
         self.fact = fact
         self.hint = hint
+        self.mistake = mistake
         lines = [f"{exercise}: {fact}"]
         for label, value in (("input", input), ("expected", expected), ("got", got), ("line", line)):
             if value is not None:
@@ -91,9 +96,11 @@ class CheckFailure(AssertionError):
         super().__init__("\n".join(lines))
 
 
-def fail(exercise: str, fact: str, *, input=None, expected=None, got=None, hint=None, line=None):
+def fail(exercise: str, fact: str, *, input=None, expected=None, got=None, hint=None, line=None,
+         mistake: str | None = None):
     """Raise a CheckFailure; `input`, `expected`, `got` and `line` are strings shown on their own lines."""
-    raise CheckFailure(exercise, fact, input=input, expected=expected, got=got, hint=hint, line=line)
+    raise CheckFailure(exercise, fact, input=input, expected=expected, got=got, hint=hint, line=line,
+                       mistake=mistake)
 
 
 def exercise(name: str, *, notebook: str):

@@ -1,6 +1,7 @@
 """What a grading run writes: the CSVs, the feedback pages and the summary.
 
-    OUT/scores.csv       student_id,notebook,exercise,score,max_score,status,message
+    OUT/scores.csv       student_id,notebook,exercise,score,max_score,status,mistake,message
+                         (mistake: the id of the known mistake a failed check named, or "other")
     OUT/grades.csv       student_id,<one column per notebook>,total,max_score
     OUT/canvas.csv       Canvas gradebook import: Student,ID,SIS User ID,SIS Login ID,Section,<notebooks>
                          with a "Points Possible" row first; students are matched by SIS User ID
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .verdict import STATUSES
 
-SCORE_COLUMNS = ["student_id", "notebook", "exercise", "score", "max_score", "status", "message"]
+SCORE_COLUMNS = ["student_id", "notebook", "exercise", "score", "max_score", "status", "mistake", "message"]
 MESSAGE_CHARS = 300
 
 
@@ -58,7 +59,7 @@ def score_rows(records: list[dict]) -> list[list]:
         for result in record["results"]:
             rows.append([record["student_id"], record["notebook"], result["exercise"],
                          _number(result["score"]), _number(result["max_score"]), result["status"],
-                         short_message(result["message"])])
+                         result.get("mistake", ""), short_message(result["message"])])
     return rows
 
 

@@ -49,6 +49,7 @@ class ExerciseResult:
     max_score: float
     status: str
     message: str
+    mistake: str = ""    # for `failed`: the id of the known mistake the check named, or "other"
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -413,8 +414,8 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Ti
     started = time.monotonic()
     code = compile(exercise.test_source, f"<tests of {exercise.name}>", "exec")
 
-    def result(status: str, message: str, score: float = 0.0) -> ExerciseResult:
-        return ExerciseResult(exercise.name, score, exercise.points, status, _shorten(message))
+    def result(status: str, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
+        return ExerciseResult(exercise.name, score, exercise.points, status, _shorten(message), mistake)
 
     # one budget for all the calls of this exercise's tests
     exercise_deadline = started + timeouts.exercise
@@ -437,12 +438,12 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Ti
         message = f"{exercise.name}: {error} in your notebook."
         if cell_error:
             message += f" Your cell raised {cell_error}."
-        return result("failed", message)
+        return result("failed", message, mistake="other")
     except AssertionError as error:
         text = str(error) or f"{exercise.name}: a hidden test failed."
-        return result("failed", text)
+        return result("failed", text, mistake=str(getattr(error, "mistake", None) or "other"))
     except Exception as error:
-        return result("failed", f"{exercise.name}: {type(error).__name__}: {error}")
+        return result("failed", f"{exercise.name}: {type(error).__name__}: {error}", mistake="other")
     finally:
         session.deadline = saved_deadline
     lines = [line for line in printed.getvalue().splitlines() if line.strip()]
