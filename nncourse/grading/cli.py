@@ -58,6 +58,7 @@ def add_commands(subparsers) -> None:
     feedback = subparsers.add_parser("feedback", help="rewrite OUT/feedback/ (and the zips) from OUT's results")
     feedback.add_argument("out", type=Path)
     feedback.add_argument("--db", default=None, help="the gradebook (default: OUT's)")
+    _late_option(feedback)
     feedback.set_defaults(run=run_feedback)
 
     export = subparsers.add_parser("export", help="rewrite scores.csv, grades.csv, canvas.csv and gradescope/")
@@ -66,6 +67,7 @@ def add_commands(subparsers) -> None:
                         help="the gradebook to read (default: OUT's); a shared one for a class graded on several "
                              "machines")
     _missing_option(export)
+    _late_option(export)
     export.set_defaults(run=run_export)
 
     collect = subparsers.add_parser("collect", help="an LMS download (Canvas zip, Moodle, folders) into OUT/submitted")
@@ -111,6 +113,11 @@ def add_commands(subparsers) -> None:
     formgrader.set_defaults(run=run_formgrader)
 
 
+def _late_option(parser) -> None:
+    parser.add_argument("--late-policy", default=None,
+                        help="the late policy to apply (default: the one OUT was graded with, else the course's)")
+
+
 def _missing_option(parser) -> None:
     parser.add_argument("--missing", choices=("blank", "zero"), default="blank",
                         help="students without a submission in the exports: blank (the LMS keeps its value; the "
@@ -154,7 +161,7 @@ def run_autograde(args) -> int:
     return 0
 
 
-def _grading_folder(command: str, out: Path, db: str | None):
+def _grading_folder(command: str, out: Path, db: str | None, late: str | None = None):
     """(sources, policy, db_url) of an existing grading folder, or raises InstructorError."""
     from .autograde import default_source
     from .collect import InstructorError
@@ -172,6 +179,9 @@ def _grading_folder(command: str, out: Path, db: str | None):
     if config is None:
         from .options import course_config
         config = course_config(source)
+    if late is not None:
+        from .options import effective_policy
+        return sources, effective_policy(out, config, late), _db_url(out, db)
     return sources, late_policy(config), _db_url(out, db)
 
 
@@ -188,7 +198,7 @@ def run_feedback(args) -> int:
     from .collect import InstructorError
     from .publish import rebuild
     try:
-        sources, policy, db_url = _grading_folder("feedback", args.out, args.db)
+        sources, policy, db_url = _grading_folder("feedback", args.out, args.db, args.late_policy)
         if not _has_results(args.out, db_url):
             return _fail("feedback", f"no grading results in {args.out} (run nncourse autograde first)")
         published = rebuild(args.out, db_url, sources, policy, "blank", exports=False)
@@ -205,7 +215,7 @@ def run_export(args) -> int:
     try:
         if args.db:
             args.out.mkdir(parents=True, exist_ok=True)   # a folder for the exports of a shared gradebook
-        sources, policy, db_url = _grading_folder("export", args.out, args.db)
+        sources, policy, db_url = _grading_folder("export", args.out, args.db, args.late_policy)
         if not _has_results(args.out, db_url):
             return _fail("export", f"no grading results in {args.out} (run nncourse autograde first)")
         published = rebuild(args.out, db_url, sources, policy, args.missing, pages=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+import secrets
 import zipfile
 from pathlib import Path
 
@@ -109,6 +110,27 @@ def _index(student: str, name: str, pages: list[tuple[str, Graded]]) -> str:
             f"<table><thead><tr><th>notebook</th><th>score</th></tr></thead><tbody>{rows}</tbody></table></body></html>\n")
 
 
+def _exchange_files(out: Path, student: str, assignment: str, graded: Graded) -> None:
+    """timestamp.txt and submission_secret.txt beside the page, as `nbgrader generate_feedback` leaves them:
+    `nbgrader release_feedback` reads both (copied byte for byte from submitted/, where `nbgrader collect`
+    put them, so that the student's `fetch_feedback` finds the page; a made-up secret for a submission
+    that did not come through the exchange, which no student can fetch but which release_feedback needs)."""
+    submitted = out / "submitted" / student / assignment
+    target = out / "feedback" / student / assignment
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        original = submitted / name
+        if original.is_file() and not original.is_symlink():
+            data = original.read_bytes()[:1000]
+        elif name == "timestamp.txt":
+            data = (graded.record.timestamp or "").encode("utf-8")
+        else:
+            data = secrets.token_hex(16).encode("ascii")
+            if (target / name).is_file():
+                continue
+        if not (target / name).is_file() or (target / name).read_bytes() != data:
+            atomic_write(target / name, data)
+
+
 def write_feedback(out: Path, term: Term, sources: dict[str, SourceNotebook] | None = None) -> int:
     """Write every page and every student's zip; returns the number of pages."""
     out = Path(out)
@@ -124,6 +146,7 @@ def write_feedback(out: Path, term: Term, sources: dict[str, SourceNotebook] | N
         relative = f"{assignment}/{notebook}.html"
         text = page(graded, term, sources.get(notebook), name)
         atomic_write(out / "feedback" / student / relative, text.encode("utf-8"))
+        _exchange_files(out, student, assignment, graded)
         by_student.setdefault(student, []).append((relative, graded))
         count += 1
     for student, pages in by_student.items():
