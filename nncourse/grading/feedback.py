@@ -42,9 +42,8 @@ def _css(status: Status) -> str:
     return status.name.lower().replace("_", "-")
 
 
-def _label(exercise: str) -> str:
-    return f"written answer ({exercise.removeprefix('answer_').replace('_', ' ')})" \
-        if exercise.startswith("answer_") else exercise
+def _label(exercise: str, written: set[str]) -> str:
+    return f"written answer ({exercise.removeprefix('answer_').replace('_', ' ')})" if exercise in written else exercise
 
 
 def _shown(result) -> str:
@@ -59,6 +58,8 @@ def _shown(result) -> str:
 def page(graded: Graded, term: Term, source: SourceNotebook | None, name: str) -> str:
     record = graded.record
     esc = html.escape
+    written = {a.name for a in source.written} if source is not None else \
+        {r.exercise for r in record.results if r.exercise.startswith("answer_")}
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{esc(record.notebook)}: feedback for {esc(name)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{esc(record.notebook)}</h1><p>Feedback for <strong>{esc(name)}</strong></p>"]
@@ -78,14 +79,15 @@ def page(graded: Graded, term: Term, source: SourceNotebook | None, name: str) -
                      "this score is not final.</p>")
     parts.append("<table><thead><tr><th>exercise</th><th>result</th><th>points</th><th>message</th></tr></thead><tbody>")
     for r in record.results:
-        parts.append(f"<tr><td>{esc(_label(r.exercise))}</td><td class=\"{_css(r.status)}\">{esc(r.status.words)}</td>"
+        parts.append(f"<tr><td>{esc(_label(r.exercise, written))}</td>"
+                     f"<td class=\"{_css(r.status)}\">{esc(r.status.words)}</td>"
                      f"<td>{number(r.score)} / {number(r.max_score)}</td><td><pre>{esc(_shown(r))}</pre></td></tr>")
     parts.append("</tbody></table>")
     details = [r for r in record.results if r.status != Status.PASSED and r.status != Status.MISSING]
     if details:
         parts.append("<h2>What to look at</h2>")
     for r in details:
-        parts.append(f"<h3>{esc(_label(r.exercise))}: "
+        parts.append(f"<h3>{esc(_label(r.exercise, written))}: "
                      f"<span class=\"{_css(r.status)}\">{esc(r.status.words)}</span></h3>")
         if r.message:
             parts.append(f"<pre>{esc(_shown(r))}</pre>")
@@ -93,7 +95,7 @@ def page(graded: Graded, term: Term, source: SourceNotebook | None, name: str) -
         if hint and r.status != Status.MANUAL:
             parts.append(f"<p>From the notebook: {esc(hint.replace('*', ''))}</p>")
         if r.code.strip():
-            what = "Your answer" if r.exercise.startswith("answer_") else "Your code"
+            what = "Your answer" if r.exercise in written else "Your code"
             parts.append(f"<p>{what}:</p><pre class=\"code\">{esc(r.code)}</pre>")
     if record.notes:
         items = "".join(f"<li>{esc(str(n))}</li>" for n in record.notes)
