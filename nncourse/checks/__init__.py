@@ -38,7 +38,6 @@ def check(name: str, func, *, seed: int = 0, hidden: bool = False) -> None:
     hidden: also draw other and larger inputs of the same kinds.
     Raises CheckFailure (an AssertionError) naming the problem; ValueError for an unknown name.
     """
-    __tracebackhide__ = True  # IPython shows the student's line, not this machinery
     if name not in CHECKS:
         raise ValueError(f"unknown exercise {name!r}; known exercises: {', '.join(EXERCISES)}")
     if not callable(func):
