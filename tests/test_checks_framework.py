@@ -449,3 +449,36 @@ def test_format_array_is_one_short_line_with_shape_and_dtype():
     assert text.startswith("shape (100, 10) float64")
     assert fw.format_array(np.float64(0.25)) == "float64 0.25"
     assert fw.format_array([np.zeros(2), np.zeros(3)]).startswith("list of 2: [shape (2,) float64")
+
+
+def _spoiled(kind, good):
+    """The model answer with one generic fault: every check must say so in one line of at most 80 characters."""
+    def spoiled(*args, **kwargs):
+        if kind == "raise":
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'str', and a long message after it")
+        if kind == "mutate":
+            for arg in args:
+                if isinstance(arg, np.ndarray) and arg.dtype.kind == "f" and arg.size:
+                    arg.flat[0] += 1.0
+        out = good(*args, **kwargs)
+        if kind == "none":
+            return None
+        if kind == "list":
+            return [1.0, 2.0]
+        if kind in ("nan", "zeros", "times3") and not isinstance(out, (list, tuple, types.GeneratorType)):
+            return {"nan": np.full(np.shape(out), np.nan), "zeros": np.zeros(np.shape(out)), "times3": 3 * out}[kind]
+        return out
+    return spoiled
+
+
+@pytest.mark.parametrize("name", list(EXERCISES))
+def test_every_exercise_states_generic_faults_in_a_first_line_of_at_most_80_characters(name, capsys):
+    failures = 0
+    for kind in ("none", "list", "raise", "nan", "zeros", "times3", "mutate"):
+        try:
+            check(name, _spoiled(kind, answer(name)))
+        except CheckFailure as failure:
+            failures += 1
+            assert len(f"{name}: {failure.fact}") <= fw.FIRST_LINE, (kind, failure.fact)
+            assert str(failure).startswith(f"{name}: {failure.fact}")
+    assert failures >= 3

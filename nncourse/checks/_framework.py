@@ -100,6 +100,11 @@ def _wrap_first_line(text: str) -> list[str]:
     return [first] + textwrap.wrap(" ".join(rest), FIRST_LINE - 2, initial_indent="  ", subsequent_indent="  ")
 
 
+def fitting(exercise: str, *facts: str) -> str:
+    """The first of `facts` that fits the first line after "<exercise>: ", else the last (the shortest)."""
+    return next((fact for fact in facts if len(f"{exercise}: {fact}") <= FIRST_LINE), facts[-1])
+
+
 def fail(exercise: str, fact: str, *, input=None, expected=None, got=None, line=None, error=None, details=(),
          hint=None, mistake: str | None = None):
     """Raise a CheckFailure; `input`, `expected`, `got`, `line` and `error` are shown on their own lines."""
@@ -636,10 +641,12 @@ def expect_raises(exercise: str, func, error_type: type[BaseException], *args, n
 def as_array(exercise: str, got, *, what: str, input_desc=None, allow_list: bool = False) -> np.ndarray:
     """`got` as an ndarray (numpy scalars and Python numbers become 0-d arrays)."""
     if got is None:
-        fail(exercise, f"{what} returned None.", input=input_desc, hint="did you forget the `return` statement?",
+        fail(exercise, fitting(exercise, f"{what} returned None.", "the function returned None."), input=input_desc,
+             hint="did you forget the `return` statement?",
              mistake="returns-none")
     if isinstance(got, (list, tuple)) and not allow_list:
-        fail(exercise, f"{what} returned a {type(got).__name__}, not a numpy array.", input=input_desc,
+        fail(exercise, fitting(exercise, f"{what} returned a {type(got).__name__}, not a numpy array.",
+                               f"the result is a {type(got).__name__}, not a numpy array."), input=input_desc,
              got=format_array(got),
              hint="return a numpy array (build it with numpy operations, or wrap it in np.array(...)).",
              mistake="returns-list")
@@ -665,16 +672,18 @@ def expect_shape(exercise: str, got, shape, *, what: str, input_desc=None, mista
         return
     name_mistake(exercise, got, mistakes, input_desc=input_desc)
     expected = " or ".join(_shape_text(s) for s in accepted)
-    fail(exercise, f"{what} has shape {_shape_text(actual)}, expected {expected}.", input=input_desc,
-         got=format_array(got), hint=hint)
+    fail(exercise, fitting(exercise, f"{what} has shape {_shape_text(actual)}, expected {expected}.",
+                           f"the result has shape {_shape_text(actual)}, expected {expected}."),
+         input=input_desc, got=format_array(got), hint=hint)
 
 
 def expect_float(exercise: str, got, *, what: str, input_desc=None, hint=None):
     """Fail unless `got` has a floating dtype (Python float, numpy floating scalar or array)."""
     dtype = np.asarray(got).dtype
     if dtype.kind != "f":
-        fail(exercise, f"{what} has dtype {dtype}, expected floats.", input=input_desc, got=format_array(got),
-             hint=hint or "return floats, e.g. np.where(cond, 1.0, 0.0) or .astype(float).",
+        fail(exercise, fitting(exercise, f"{what} has dtype {dtype}, expected floats.",
+                               f"the result has dtype {dtype}, expected floats."), input=input_desc,
+             got=format_array(got), hint=hint or "return floats, e.g. np.where(cond, 1.0, 0.0) or .astype(float).",
              mistake="not-floats")
 
 
@@ -683,8 +692,8 @@ def expect_finite(exercise: str, got, *, what: str, input_desc=None, hint=None, 
     arr = np.asarray(got, dtype=float)
     if not np.all(np.isfinite(arr)):
         bad = "nan" if np.any(np.isnan(arr)) else "inf"
-        fail(exercise, f"{what} contains {bad}.", input=input_desc, got=format_array(got), hint=hint,
-             mistake=mistake)
+        fail(exercise, fitting(exercise, f"{what} contains {bad}.", f"the result contains {bad}."), input=input_desc,
+             got=format_array(got), hint=hint, mistake=mistake)
 
 
 def matches(got, wrong, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
@@ -740,7 +749,8 @@ def expect_close(exercise: str, got, expected, *, what: str, input_desc=None, mi
                 return
     name_mistake(exercise, got, mistakes, expected=expected, input_desc=input_desc, rtol=rtol, atol=atol)
     if g.shape != exp.shape:
-        fail(exercise, f"{what} has shape {_shape_text(g.shape)}, expected {_shape_text(exp.shape)}.",
+        fail(exercise, fitting(exercise, f"{what} has shape {_shape_text(g.shape)}, expected {_shape_text(exp.shape)}.",
+                               f"the result has shape {_shape_text(g.shape)}, expected {_shape_text(exp.shape)}."),
              input=input_desc, expected=format_array(expected), got=format_array(got), hint=hint)
     g = g.astype(float)
     e = exp.astype(float)
@@ -750,14 +760,17 @@ def expect_close(exercise: str, got, expected, *, what: str, input_desc=None, mi
         return
     k = constant_ratio(g, e) if np.count_nonzero(e) >= 3 else None
     if k is not None:
-        fail(exercise, f"{what} is {_ratio_text(k)}.", input=input_desc, expected=format_array(expected),
+        fail(exercise, fitting(exercise, f"{what} is {_ratio_text(k)}.", f"the result is {_ratio_text(k)}."),
+             input=input_desc, expected=format_array(expected),
              got=format_array(got), hint=hint)
     if g.ndim == 0:
-        fail(exercise, f"{what} is {_format_number(g)}, expected {_format_number(e)}.", input=input_desc,
-             hint=hint)
+        fail(exercise, fitting(exercise, f"{what} is {_format_number(g)}, expected {_format_number(e)}.",
+                               f"the result is {_format_number(g)}, expected {_format_number(e)}."),
+             input=input_desc, hint=hint)
     where = np.argwhere(~close)
     first = tuple(int(i) for i in where[0])
-    fail(exercise, f"{what} is wrong in {len(where)} of {g.size} entries.", input=input_desc,
+    fail(exercise, fitting(exercise, f"{what} is wrong in {len(where)} of {g.size} entries.",
+                           f"the result is wrong in {len(where)} of {g.size} entries."), input=input_desc,
          expected=format_array(expected), got=format_array(got),
          details=[f"first wrong entry at index {first}: expected {_format_number(e[first])}, "
                   f"got {_format_number(g[first])}"], hint=hint)
@@ -776,7 +789,8 @@ def expect_number(exercise: str, got, *, what: str, input_desc=None, hint=None) 
     """`got` as a Python float; fails unless it is a single real number (float, int or 0-d array)."""
     arr = as_array(exercise, got, what=what, input_desc=input_desc)
     if arr.ndim != 0:
-        fail(exercise, f"{what} is an array of shape {arr.shape}, not one number.",
+        fail(exercise, fitting(exercise, f"{what} is an array of shape {arr.shape}, not one number.",
+                               f"the result is an array of shape {arr.shape}, not one number."),
              input=input_desc, got=format_array(got), hint=hint or ONE_NUMBER_HINT, mistake="not-a-number")
     return float(arr)
 
