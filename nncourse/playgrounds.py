@@ -289,7 +289,7 @@ class NetworkPlayground(_Playground):
                                      f"loss {history[-1]:.4f}")
 
         try:
-            self.params, self.history = reference.train(
+            self.params, self.history = reference.fit(
                 X, y, self.layer_sizes(), self.activations(), "bce",
                 learning_rate=self.learning_rate.value, epochs=epochs, seed=self.seed,
                 optimizer=self.optimizer.value, callback=redraw)

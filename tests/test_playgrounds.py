@@ -146,11 +146,11 @@ def test_train_runs_a_short_training_and_redraws_as_it_goes(monkeypatch):
     assert history[-1] < history[0]
     assert playground.status.value.startswith("done: loss")
     assert not playground.train_button.disabled
-    # what the playground shows is what reference.train gives for these settings
+    # what the playground shows is what reference.fit gives for these settings
     X, y = playground.dataset()
-    expected, _ = reference.train(X, y, playground.layer_sizes(), playground.activations(), "bce",
-                                  learning_rate=playground.learning_rate.value, epochs=40,
-                                  optimizer=playground.optimizer.value)
+    expected, _ = reference.fit(X, y, playground.layer_sizes(), playground.activations(), "bce",
+                                learning_rate=playground.learning_rate.value, epochs=40,
+                                optimizer=playground.optimizer.value)
     for (W, b), (W_ref, b_ref) in zip(params, expected):
         assert np.allclose(W, W_ref) and np.allclose(b, b_ref)
 
