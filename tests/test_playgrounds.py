@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from nncourse import playgrounds, reference
+from nncourse import reference
 from nncourse.playgrounds import network_playground, neuron_playground
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -179,11 +179,6 @@ def test_network_display_bundle_shows_the_current_figure():
     assert WIDGET_VIEW in bundle
     assert base64.b64decode(bundle["image/png"]) == bytes(playground.figure.value)
     assert "trained 10 epochs" in bundle["text/plain"]
-
-
-def test_xor_data_labels_points_by_the_signs_of_their_coordinates():
-    X, y = playgrounds.make_xor_data(500, noise=0.0, seed=4)
-    assert np.array_equal(y, (np.sign(X[:, 0]) != np.sign(X[:, 1])).astype(int))
 
 
 def test_network_playground_rejects_an_unknown_data_set():
