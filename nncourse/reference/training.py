@@ -47,6 +47,7 @@ def train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, b
         raise ValueError(f"{len(layer_sizes) - 1} layers need {len(layer_sizes) - 1} activations, "
                          f"got {len(activations)}")
     X, y = as_float(X, "X"), np.asarray(y)
+    # the parameters in X's float type: float32 data trains in float32
     params = [(W.astype(X.dtype), b.astype(X.dtype)) for W, b in init_params(layer_sizes, seed)]
     rng = np.random.default_rng(seed)
     history = []
