@@ -4,6 +4,7 @@
     nncourse feedback OUT            rewrite OUT/feedback/ from the stored results
     nncourse export OUT [--db URL]   rewrite grades.csv, canvas.csv, gradescope.csv (from the
                                      gradebook when --db is given: a class graded on several machines)
+    nncourse report OUT / nncourse similarity OUT      the class report (classreport, similarity)
 """
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ def add_commands(subparsers) -> None:
     export.add_argument("out", type=Path)
     export.add_argument("--db", default=None, help="read the scores from this gradebook instead of OUT")
     export.set_defaults(run=run_export)
+
+    from .classreport import add_commands as add_report_commands
+    add_report_commands(subparsers)   # report, similarity
 
 
 def _fail(command: str, reason: str) -> int:
