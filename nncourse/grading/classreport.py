@@ -371,7 +371,8 @@ def status_figure(notebook: dict) -> bytes:
         ax.set_xlim(0, 100)
         ax.set_xlabel(f"share of the {notebook['students']} students (%)")
         ax.set_title(f"{notebook['notebook']}: how each exercise went", loc="left")
-        fig.legend(loc="outside lower center", ncols=min(len(present), 5), frameon=False)
+        fig.legend(loc="outside lower center", frameon=False,
+                   ncols=len(present) if len(present) <= 6 else (len(present) + 1) // 2)
         return _png(fig)
 
 
