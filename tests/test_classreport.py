@@ -17,7 +17,7 @@ import pytest
 from classbuild import NB05, NB06, ROOT, build_class
 
 from nncourse.cli import main
-from nncourse.grading.similarity import MODEL, NOTE, REFERENCE
+from nncourse.grading.similarity import NOTE, REFERENCE
 
 SOLUTIONS = ROOT / "solutions"
 ARTIFACTS = ROOT / "test-artifacts" / "classreport"
@@ -154,7 +154,7 @@ def test_similarity_finds_the_copied_pair_and_the_pasted_reference_and_nobody_el
     assert similarity["note"] == NOTE and "never changes a grade" in NOTE
     nb06 = next(n for n in similarity["notebooks"] if n["notebook"] == NB06)
     assert (nb06["students_compared"], nb06["student_pairs_compared"]) == (12, 66)   # s13-s15 wrote nothing
-    assert nb06["baselines"] == [REFERENCE, MODEL]
+    assert nb06["baselines"] == [REFERENCE], "the model answers are the reference (one source): one baseline"
 
 
 def test_similarity_scores_independent_students_well_below_the_threshold(graded):
@@ -324,7 +324,7 @@ def test_report_after_a_real_autograde_run(workdir):
     assert dense["statuses"]["passed"] == 4    # ann, cat, dan, fay; ben divides by m twice, eve left it blank
     assert [m["students"] for m in dense["mistakes"] if m["mistake"] != "other"] in ([["ben"]], [])
     found = pairs(report["similarity"])
-    assert (NB06, "cat", "dan") in found and (NB06, "fay", MODEL) in found
+    assert (NB06, "cat", "dan") in found and (NB06, "fay", REFERENCE) in found
     assert not {p for p in found if {"ann", "ben", "eve"} & set(p)}
     assert main(["report", str(workdir / "out"), "--submissions", str(workdir / "class"), "--source",
                  str(SOLUTIONS), "--no-progress"]) == 0
