@@ -7,6 +7,7 @@
     nncourse formgrader OUT                        nbgrader's formgrader on OUT (manual grading)
     nncourse feedback OUT                          rewrite the feedback pages and zips
     nncourse export OUT [--db URL]                 rewrite scores.csv, grades.csv, canvas.csv, gradescope/
+    nncourse report OUT / nncourse similarity OUT  the class report: mistakes, statuses, similar code
 
 Every command prints one line starting "nncourse <command>: error:" and exits 2 for a mistake in
 its options, before it changes anything.
@@ -111,6 +112,9 @@ def add_commands(subparsers) -> None:
     formgrader.add_argument("--ip", default="localhost")
     formgrader.add_argument("--no-browser", action="store_true")
     formgrader.set_defaults(run=run_formgrader)
+
+    from .classreport import add_commands as add_report_commands
+    add_report_commands(subparsers)   # report, similarity
 
 
 def _late_option(parser) -> None:
