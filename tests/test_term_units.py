@@ -338,3 +338,20 @@ def test_the_hints_of_a_notebook_belong_to_the_exercise_after_them():
     assert source.hints["step"].startswith("*Hint:* a comparison like `z >= 0`")
     assert "answer_xor_proof" not in source.hints
     assert json.dumps(source.hints)  # plain text
+
+
+def test_students_imported_with_nbgraders_own_command_reach_every_export(tmp_path):
+    """`nbgrader db student import` fills the same table: names, emails and LMS ids come from it."""
+    from nncourse.grading.gradebook import import_students
+    from nncourse.grading.report import write_exports
+    from nncourse.grading.term import load_term
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    import_students(db_url, [Student("s001", "Ada", "Lovelace", "ada@uni.edu", "501")])
+    source = load_source(SOLUTIONS / NB1 / f"{NB1}.ipynb")
+    ResumeState(tmp_path).save(Record("s001", NB1, [ExerciseResult(e.name, e.points, e.points, Status.PASSED)
+                                                    for e in source.exercises]))
+    write_exports(tmp_path, load_term(tmp_path, db_url, {NB1: source}))
+    canvas = list(csv.reader(io.StringIO((tmp_path / "canvas.csv").read_text())))
+    assert canvas[2][:3] == ["Lovelace, Ada", "501", "s001"]
+    gradescope = list(csv.DictReader(io.StringIO((tmp_path / "gradescope" / f"{NB1}.csv").read_text())))
+    assert gradescope == [{"Name": "Ada Lovelace", "SID": "s001", "Email": "ada@uni.edu", "Total Score": "5"}]
