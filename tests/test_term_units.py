@@ -355,3 +355,17 @@ def test_students_imported_with_nbgraders_own_command_reach_every_export(tmp_pat
     assert canvas[2][:3] == ["Lovelace, Ada", "501", "s001"]
     gradescope = list(csv.DictReader(io.StringIO((tmp_path / "gradescope" / f"{NB1}.csv").read_text())))
     assert gradescope == [{"Name": "Ada Lovelace", "SID": "s001", "Email": "ada@uni.edu", "Total Score": "5"}]
+
+
+def test_collect_and_roster_mistakes_fail_with_one_line_and_leave_nothing(tmp_path, capsys):
+    from nncourse.cli import main
+    (tmp_path / "bad.zip").write_text("not a zip")
+    assert main(["collect", str(tmp_path / "bad.zip"), "--out", str(tmp_path / "out"),
+                 "--source", str(SOLUTIONS)]) == 2
+    assert main(["roster", "import", str(tmp_path / "bad.zip"), "--out", str(tmp_path / "out")]) == 2
+    assert main(["duedate", str(tmp_path / "out"), NB1, "next tuesday"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(": error: ")[0] for line in errors] == \
+        ["nncourse collect", "nncourse roster import", "nncourse duedate"]
+    assert "not a readable zip file" in errors[0] and "no student id column" in errors[1]
+    assert not (tmp_path / "out").exists()

@@ -15,6 +15,7 @@ its options, before it changes anything.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -251,12 +252,20 @@ def run_collect(args) -> int:
                 raise InstructorError(f"--pattern is not a regular expression: {error}") from None
         source = args.source or default_source()
         sources, _ = load_sources(source, None)
+        if not args.download.exists():
+            raise InstructorError(f"no such file or folder: {args.download}")
+        created = not args.out.exists()
         args.out.mkdir(parents=True, exist_ok=True)
-        folder = CourseFolder(args.out, source, _db_url(args.out, None))
-        folder.write_config()
-        notebooks = {name: s.assignment for name, s in sources.items()}
-        result = collect_download(args.download, folder, notebooks, Roster.load(args.out),
-                                  "auto" if args.lms == "auto" else args.lms, args.pattern, args.assignment)
+        try:
+            folder = CourseFolder(args.out, source, _db_url(args.out, None))
+            folder.write_config()
+            notebooks = {name: s.assignment for name, s in sources.items()}
+            result = collect_download(args.download, folder, notebooks, Roster.load(args.out),
+                                      "auto" if args.lms == "auto" else args.lms, args.pattern, args.assignment)
+        except BaseException:
+            if created:
+                shutil.rmtree(args.out, ignore_errors=True)
+            raise
     except InstructorError as error:
         return _fail("collect", str(error))
     print(result.summary(args.out))
