@@ -166,3 +166,11 @@ def test_relative_error_follows_its_formula():
     assert ref.relative_error(a, b) == pytest.approx(1 / 3)
     assert ref.relative_error(a, a) == 0.0
     assert ref.relative_error(np.zeros(2), np.array([0, 1e-10])) == pytest.approx(1e-2)
+
+
+@pytest.mark.parametrize("loss, activation, n_out", [("ce", "softmax", 3), ("bce", "sigmoid", 1), ("mse", "tanh", 2)])
+def test_output_gradient_names_targets_that_do_not_fit_the_output(loss, activation, n_out):
+    Z = np.zeros((7, n_out))
+    A = ref.activate(Z, activation)
+    with pytest.raises(ValueError, match=r"does not fit A_L \(7, "):
+        ref.output_gradient(A, Z, np.zeros(6, dtype=int), loss, activation)
