@@ -300,7 +300,7 @@ _DPI = 150
 
 def _png(fig) -> bytes:
     from nncourse.plots import figure_to_png
-    return figure_to_png(fig, dpi=_DPI)
+    return figure_to_png(fig, dpi=_DPI, trim=False)   # constrained layout already fits the figure: draw once
 
 
 def _png_width(png: bytes) -> int:

@@ -26,9 +26,11 @@ on every pair whose shared fingerprints could reach the threshold.
 """
 from __future__ import annotations
 
+import builtins
 import concurrent.futures
 import inspect
 import io
+import keyword
 import math
 import multiprocessing
 import os
@@ -56,7 +58,7 @@ class NoCode(Exception):
 @dataclass
 class Settings:
     threshold: float = 0.5          # share of one side's (non-template, non-common) code that matches
-    min_match: int = 40             # tokens (copydetect's filtered characters) matched on both sides
+    min_match: int = 80             # tokens (copydetect's filtered characters) matched on both sides
     common: int | None = None       # a fingerprint in more students' code than this is set aside;
                                     # None: 5% of the students who handed the notebook in, at least 4
     noise: int = 25                 # copydetect's noise threshold: the k of its k-grams
@@ -252,93 +254,191 @@ def course_code(source_dir: Path | None, notebooks: list[str], answers: dict[str
 
 
 # ---- fingerprints ----------------------------------------------------------------------------------------
+#
+# A document is one student's (or the course's) code for one notebook: its exercises one after the
+# other, each fingerprinted on its own (so no fingerprint spans two exercises, and the order of the
+# cells does not matter), then put together into one object that copydetect's compare_files takes.
+
+_KEPT_NAMES = frozenset(dir(builtins)) | {"self", "cls"}
+_DROPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER}
+_FSTRING_PARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+                  if hasattr(tokenize, name)}
+
+
+def filter_code(code: str) -> tuple[str, np.ndarray]:
+    """copydetect's filter_code for Python, with Python's own tokenizer (about four times faster than
+    the Pygments lexer copydetect uses): names become V (a function's name where it is defined F, a
+    class's O), string literals S, keywords, builtins, numbers and operators stay, comments and
+    whitespace go. Returns the filtered text and copydetect's offsets (filtered index, characters
+    removed before it). Code Python cannot tokenise (a syntax error) goes through copydetect's own."""
+    lines = code.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    out: list[str] = []
+    length = removed = cursor = 0
+    entries = [[0, 0]]
+    previous = ""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            start = starts[min(tok.start[0] - 1, len(lines))] + tok.start[1]
+            end = starts[min(tok.end[0] - 1, len(lines))] + tok.end[1]
+            if start > cursor:                     # whitespace between tokens
+                entries.append([length - 1, removed])
+                removed += start - cursor
+            cursor = max(cursor, end)
+            if tok.type in _DROPPED:
+                if end > start:
+                    entries.append([length - 1, removed])
+                    removed += end - start
+                continue
+            if tok.type == tokenize.NAME and not (keyword.iskeyword(tok.string) or tok.string in _KEPT_NAMES):
+                text = "F" if previous == "def" else "O" if previous == "class" else "V"
+            elif tok.type == tokenize.STRING or tok.type in _FSTRING_PARTS:
+                text = "S"
+            else:
+                text = tok.string
+            previous = tok.string
+            if text != tok.string:
+                out.append(text)
+                length += 1
+                entries.append([length - 1, removed])
+                removed += len(tok.string) - 1
+            else:
+                out.append(text)
+                length += len(text)
+    except (tokenize.TokenError, SyntaxError):   # IndentationError is a SyntaxError
+        from copydetect.utils import filter_code as pygments_filter
+        return pygments_filter(code, "code.py", "python")
+    return "".join(out), np.array(entries)
+
 
 @dataclass
-class Document:
-    """One side of a comparison: a student's (or the course's) code for one notebook, fingerprinted.
+class Piece:
+    """One exercise's code, filtered and fingerprinted (copydetect's get_document_fingerprints)."""
 
-    Has the attributes copydetect's `compare_files` reads from a CodeFingerprint.
-    """
-
-    owner: str
-    raw_code: str
-    filtered_code: str = ""
-    offsets: np.ndarray = field(default_factory=lambda: np.array([]))
-    hashes: set = field(default_factory=set)
-    hash_idx: dict = field(default_factory=dict)
-    k: int = 25
-    token_coverage: float = 0.0     # tokens compared (copydetect's): without template and common code
-    own_coverage: float = 0.0       # tokens of the document without the template only: what a share is of
+    filtered: str
+    offsets: np.ndarray
+    hash_idx: dict         # fingerprint -> its positions in `filtered`
+    coverage: float        # tokens covered by the fingerprints' k-grams (copydetect's token coverage)
 
 
-def assemble(exercises: list[str], templates: dict[str, Template], code: dict[str, str]) -> str:
-    """One document of a student's answers in the notebook's order, the released template removed;
-    a comment line names each exercise (comments are not compared)."""
-    parts = []
+def fingerprint(text: str, noise: int, window: int) -> Piece:
+    from copydetect.utils import get_document_fingerprints, get_token_coverage
+    filtered, offsets = filter_code(text)
+    if len(filtered) < noise:
+        return Piece(filtered, offsets, {}, 0.0)
+    _, hash_idx = get_document_fingerprints(filtered, noise, window)
+    # Python ints, not numpy scalars: they hash, compare and pickle several times faster
+    hash_idx = {int(h): [int(p) for p in positions] for h, positions in hash_idx.items()}
+    return Piece(filtered, offsets, hash_idx, float(get_token_coverage(hash_idx, noise, len(filtered))))
+
+
+def _fingerprint_many(texts: list[str], noise: int, window: int) -> list[Piece]:
+    return [fingerprint(text, noise, window) for text in texts]
+
+
+def fingerprint_all(texts: list[str], settings: Settings, progress=None) -> dict[str, Piece]:
+    """text -> Piece for every distinct text, in `settings.workers` forked processes when there are
+    many (the hashes are Python's string hashes: a forked process has the same ones; a spawned one
+    would not, so without fork it all runs here). progress(n) is called as texts are done."""
+    distinct = list(dict.fromkeys(texts))
+    window = settings.guarantee - settings.noise + 1
+    if not _parallel(settings, len(distinct)):
+        pieces = {}
+        for text in distinct:
+            pieces[text] = fingerprint(text, settings.noise, window)
+            if progress:
+                progress(1)
+        return pieces
+    size = max(50, min(500, len(distinct) // (settings.workers * 8) or 1))
+    chunks = [distinct[i:i + size] for i in range(0, len(distinct), size)]
+    pieces: dict[str, Piece] = {}
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=settings.workers, mp_context=context) as pool:
+        futures = {pool.submit(_fingerprint_many, chunk, settings.noise, window): chunk for chunk in chunks}
+        for future in concurrent.futures.as_completed(futures):
+            pieces.update(zip(futures[future], future.result()))
+            if progress:
+                progress(len(futures[future]))
+    return pieces
+
+
+def pieces(exercises: list[str], templates: dict[str, Template], code: dict[str, str]) -> list[str]:
+    """A student's answers in the notebook's order, each without the released template and headed by
+    a comment line naming the exercise (comments are not compared); blank ones left out."""
+    found = []
     for exercise in exercises:
         text = code.get(exercise, "")
         if exercise in templates:
             text = templates[exercise].remove_from(text)
         if text.strip():
-            parts.append(f"# ---- {exercise}\n{text}")
-    return "\n\n".join(parts)
+            found.append(f"# ---- {exercise}\n{text}")
+    return found
 
 
-def _filter(code: str):
-    """copydetect's tokenise-and-filter (names -> V, strings -> S, comments and blanks dropped)."""
-    from copydetect.utils import filter_code
-    return filter_code(code, "code.py", "python")
+@dataclass
+class Document:
+    """One side of a comparison: a student's (or the course's) code for one notebook, fingerprinted.
+
+    Has the attributes copydetect's `compare_files` reads from a CodeFingerprint."""
+
+    owner: str
+    raw_code: str
+    filtered_code: str
+    offsets: np.ndarray
+    hashes: set
+    hash_idx: dict
+    k: int
+    token_coverage: float = 0.0     # tokens compared (copydetect's): without template and common code
+    own_coverage: float = 0.0       # tokens without the template only: what a share is of
+    full_coverage: float = 0.0      # tokens before anything is set aside
 
 
-def _filter_many(codes: list[str]) -> list:
-    return [_filter(code) for code in codes]
-
-
-def filter_all(codes: list[str], workers: int, progress=None) -> list:
-    """_filter of every text, in a pool of `workers` processes when there are many (tokenising is the
-    slow part); `progress(n)` is called as texts are done."""
-    if workers <= 1 or len(codes) < 200:
-        results = []
-        for code in codes:
-            results.append(_filter(code))
-            if progress:
-                progress(1)
-        return results
-    chunk = max(20, min(200, len(codes) // (workers * 8) or 1))
-    chunks = [codes[i:i + chunk] for i in range(0, len(codes), chunk)]
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    results: list = [None] * len(chunks)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_filter_many, part): i for i, part in enumerate(chunks)}
-        for future in concurrent.futures.as_completed(futures):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(len(chunks[futures[future]]))
-    return [item for part in results for item in part]
-
-
-def _fingerprint(document: Document, filtered, settings: Settings) -> None:
-    from copydetect.utils import get_document_fingerprints
-    document.filtered_code, document.offsets = filtered
-    document.k = settings.noise
+def join_pieces(owner: str, texts: list[str], prints: dict[str, Piece], settings: Settings) -> Document:
+    """Join the exercises' Pieces into one Document: positions shifted, offsets mapped to the joined text."""
     window = settings.guarantee - settings.noise + 1
-    if len(document.filtered_code) >= settings.noise:
-        document.hashes, document.hash_idx = get_document_fingerprints(document.filtered_code, settings.noise,
-                                                                       window)
+    filtered, offsets, hash_idx = [], [], {}
+    raw_start = filtered_start = 0
+    coverage = 0.0                            # additive: no k-gram spans two exercises
+    for n, text in enumerate(texts):
+        piece = prints.get(text) or fingerprint(text, settings.noise, window)
+        raw_start += 2 if n else 0            # the blank line between exercises
+        if len(piece.offsets):
+            offsets.append(piece.offsets + np.array([filtered_start, raw_start - filtered_start]))
+        for h, positions in piece.hash_idx.items():
+            shifted = [p + filtered_start for p in positions] if filtered_start else positions
+            hash_idx[h] = hash_idx[h] + shifted if h in hash_idx else shifted   # never changes a Piece's list
+        filtered.append(piece.filtered)
+        coverage += piece.coverage
+        raw_start += len(text)
+        filtered_start += len(piece.filtered)
+    return Document(owner, "\n\n".join(texts), "".join(filtered),
+                    np.concatenate(offsets) if offsets else np.array([]), set(hash_idx), hash_idx, settings.noise,
+                    full_coverage=coverage)
 
 
 def _set_aside(document: Document, template: set, common: set) -> None:
-    """Drop fingerprints (template, common code) as copydetect drops boilerplate; recount coverage.
+    """Drop fingerprints (template, common code) as copydetect drops boilerplate; count coverage.
 
     Shares are of `own_coverage`, the document without the template: a student whose code is mostly
     what everybody writes, and who shares a little with one other student, does not share much."""
     from copydetect.utils import get_token_coverage
-    document.hashes = document.hashes - template
-    document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-    document.own_coverage = float(get_token_coverage(document.hash_idx, document.k, len(document.filtered_code)))
-    document.hashes = document.hashes - common
-    document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-    document.token_coverage = float(get_token_coverage(document.hash_idx, document.k, len(document.filtered_code)))
+    if template & document.hashes:
+        document.hashes = document.hashes - template
+        document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
+        document.own_coverage = float(get_token_coverage(document.hash_idx, document.k,
+                                                         len(document.filtered_code)))
+    else:
+        document.own_coverage = document.full_coverage
+    if common & document.hashes:
+        document.hashes = document.hashes - common
+        document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
+        document.token_coverage = float(get_token_coverage(document.hash_idx, document.k,
+                                                           len(document.filtered_code)))
+    else:
+        document.token_coverage = document.own_coverage
 
 
 def _template_hashes(course: CourseCode, settings: Settings) -> set:
@@ -346,7 +446,7 @@ def _template_hashes(course: CourseCode, settings: Settings) -> set:
     hashes = set()
     for template in course.templates.values():
         text = "\n".join(template.strings) + "\n" + "\n".join(sorted(template.lines))
-        filtered, _ = _filter(text)
+        filtered, _ = filter_code(text)
         if len(filtered) >= settings.noise:
             hashes |= get_document_fingerprints(filtered, settings.noise, 1)[0]
     return hashes
@@ -449,21 +549,21 @@ class NotebookResult:
 
 
 def compare_notebook(course: CourseCode, code: dict[str, dict[str, str]], settings: Settings,
-                     filtered: dict[str, tuple] | None = None) -> NotebookResult:
-    """Compare every pair of students' code of one notebook, and each student's with the baselines."""
-    students = sorted(code)
-    texts = {s: assemble(course.exercises, course.templates, code[s]) for s in students}
-    documents = [Document(s, texts[s]) for s in students if texts[s].strip()]
-    filtered = filtered if filtered is not None else {}
-    for document in documents:
-        _fingerprint(document, filtered.get(document.owner) or _filter(document.raw_code), settings)
+                     prints: dict[str, Piece] | None = None) -> NotebookResult:
+    """Compare every pair of students' code of one notebook, and each student's with the baselines.
+
+    prints: the exercises' fingerprints already computed (fingerprint_all), by text."""
+    prints = prints if prints is not None else {}
+    documents = []
+    for student in sorted(code):
+        texts = pieces(course.exercises, course.templates, code[student])
+        if texts:
+            documents.append(join_pieces(student, texts, prints, settings))
     baselines = []
     for owner, parts in ((REFERENCE, course.reference), (MODEL, course.model)):
-        text = assemble(course.exercises, course.templates, parts)
-        if text.strip():
-            baseline = Document(owner, text)
-            _fingerprint(baseline, _filter(text), settings)
-            baselines.append(baseline)
+        texts = pieces(course.exercises, course.templates, parts)
+        if texts:
+            baselines.append(join_pieces(owner, texts, prints, settings))
 
     limit = settings.common_limit(len(documents))
     frequency: dict[int, int] = defaultdict(int)
@@ -497,28 +597,50 @@ def compare_notebook(course: CourseCode, code: dict[str, dict[str, str]], settin
     return NotebookResult(course.notebook, len(documents), limit, len(common), [b.owner for b in baselines], pairs)
 
 
+_SHARED: dict = {}   # what forked processes comparing notebooks read (set before the fork)
+
+
+def _compare_shared(notebook: str) -> NotebookResult:
+    answers, courses, settings, prints = (_SHARED[k] for k in ("answers", "courses", "settings", "prints"))
+    return compare_notebook(courses[notebook], answers.get(notebook, {}), settings, prints)
+
+
+def _parallel(settings: Settings, size: int) -> bool:
+    return settings.workers > 1 and size >= 400 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def compare_class(answers: dict[str, dict[str, dict[str, str]]], courses: dict[str, CourseCode],
                   settings: Settings, progress=None) -> list[NotebookResult]:
-    """compare_notebook for every notebook; the tokenising of all documents is shared out over
-    settings.workers processes. `progress(total)`, if given, returns a function called with the
-    number of steps done: one per document tokenised, one per notebook compared."""
-    jobs = []
-    for notebook, course in courses.items():
-        for student, code in sorted(answers.get(notebook, {}).items()):
-            text = assemble(course.exercises, course.templates, code)
-            if text.strip():
-                jobs.append((notebook, student, text))
-    progress = progress(len(jobs) + len(courses)) if progress else None
-    filtered = filter_all([text for _, _, text in jobs], settings.workers, progress)
-    per_notebook: dict[str, dict[str, tuple]] = defaultdict(dict)
-    for (notebook, student, _), result in zip(jobs, filtered):
-        per_notebook[notebook][student] = result
-    results = []
-    for notebook, course in courses.items():
-        results.append(compare_notebook(course, answers.get(notebook, {}), settings, per_notebook[notebook]))
-        if progress:
-            progress(1)
-    return results
+    """compare_notebook for every notebook. With many documents the work is shared out over
+    settings.workers forked processes: first the fingerprinting of every exercise's code, then the
+    notebooks. `progress(total)`, if given, returns a function called with the number of steps
+    done: one per distinct piece of code fingerprinted, one per notebook compared."""
+    texts = [text for notebook, course in courses.items() for code in answers.get(notebook, {}).values()
+             for text in pieces(course.exercises, course.templates, code)]
+    progress = progress(len(set(texts)) + len(courses)) if progress else None
+    prints = fingerprint_all(texts, settings, progress)
+    if not _parallel(settings, len(texts)) or len(courses) < 2:
+        results = []
+        for notebook, course in courses.items():
+            results.append(compare_notebook(course, answers.get(notebook, {}), settings, prints))
+            if progress:
+                progress(1)
+        return results
+    _SHARED.update(answers=answers, courses=courses, settings=settings, prints=prints)
+    try:
+        done: dict[str, NotebookResult] = {}
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=settings.workers, mp_context=context) as pool:
+            # the largest notebooks first, so that the workers finish together
+            order = sorted(courses, key=lambda nb: -sum(len(c) for c in answers.get(nb, {}).values()))
+            futures = {pool.submit(_compare_shared, notebook): notebook for notebook in order}
+            for future in concurrent.futures.as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress:
+                    progress(1)
+        return [done[notebook] for notebook in courses]
+    finally:
+        _SHARED.clear()
 
 
 def as_json(results: list[NotebookResult], settings: Settings) -> dict:
