@@ -45,6 +45,8 @@ import numpy as np
 
 REFERENCE = "the reference implementation"
 MODEL = "the model answers"
+BOTH = "the reference implementation (= the model answers)"   # when the two are the same code
+COURSE = (REFERENCE, MODEL, BOTH)
 NOTE = ("This list never changes a grade. Similar code is a question for a person, who knows how the "
         "students worked (a study group, a tutor's example, a shared starting point), not a verdict.")
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -93,14 +95,14 @@ def answer_cells(notebook) -> dict[str, str]:
     return answers
 
 
-def code_from_records(records: list[dict]) -> dict[str, dict[str, dict[str, str]]]:
-    """notebook -> student -> exercise -> code, from records that store each exercise's code."""
+def code_from_records(records: list) -> dict[str, dict[str, dict[str, str]]]:
+    """notebook -> student -> exercise -> code, from the records (nncourse.grading.records.Record) of
+    a grading run, which keep each exercise's code."""
     found: dict[str, dict[str, dict[str, str]]] = {}
     for record in records:
-        codes = {str(r["exercise"]): str(r["code"]) for r in record.get("results", [])
-                 if isinstance(r, dict) and r.get("code")}
+        codes = {r.exercise: r.code for r in record.results if r.code}
         if codes:
-            found.setdefault(str(record["notebook"]), {})[str(record["student_id"])] = codes
+            found.setdefault(record.notebook, {})[record.student_id] = codes
     return found
 
 
@@ -471,7 +473,7 @@ class Pair:
 
     @property
     def kind(self) -> str:
-        return self.b if self.b in (REFERENCE, MODEL) else "students"
+        return self.b if self.b in COURSE else "students"
 
     def as_dict(self) -> dict:
         return {"notebook": self.notebook, "kind": self.kind, "a": self.a, "b": self.b,
@@ -564,6 +566,9 @@ def compare_notebook(course: CourseCode, code: dict[str, dict[str, str]], settin
         texts = pieces(course.exercises, course.templates, parts)
         if texts:
             baselines.append(join_pieces(owner, texts, prints, settings))
+    if len(baselines) == 2 and baselines[0].hashes == baselines[1].hashes:
+        baselines = [baselines[0]]       # the same code twice: one baseline
+        baselines[0].owner = BOTH
 
     limit = settings.common_limit(len(documents))
     frequency: dict[int, int] = defaultdict(int)
@@ -667,7 +672,7 @@ def _marked(code: str, slices: list[list[int]]) -> str:
 
 
 def _who(name: str) -> str:
-    return name if name in (REFERENCE, MODEL) else f"student {name}"
+    return name if name in COURSE else f"student {name}"
 
 
 def render_section(results: list[NotebookResult], settings: Settings, unavailable: str = "") -> str:
@@ -725,13 +730,15 @@ def render_section(results: list[NotebookResult], settings: Settings, unavailabl
 
 # ---- from OUT to pairs -----------------------------------------------------------------------------------
 
-def find_code(out: Path, notebooks: list[str], students: set[str], submissions: Path | None = None) -> dict:
+def find_code(out: Path, notebooks: list[str], students: set[str], submissions: Path | None = None,
+              records: list | None = None) -> dict:
     """notebook -> student -> exercise -> code for the graded class: from the records in OUT (which
-    hold each exercise's code), else read from the submitted notebooks in `submissions`.
+    hold each exercise's code; `records` if already read), else read from the submitted notebooks in
+    `submissions` (for a run graded before the records kept the code).
 
     Raises NoCode when neither has any."""
     from .classreport import state_records
-    answers = code_from_records(state_records(out))
+    answers = code_from_records(state_records(out) if records is None else records)
     lacking = [nb for nb in notebooks if nb not in answers]
     if lacking and submissions is not None:
         from .collect import InstructorError
@@ -747,12 +754,12 @@ def find_code(out: Path, notebooks: list[str], students: set[str], submissions: 
 
 
 def run(out: Path, notebooks: list[str], students: set[str], *, submissions: Path | None = None,
-        source: Path | None = None, settings: Settings | None = None, progress: bool = False
-        ) -> list[NotebookResult]:
+        source: Path | None = None, settings: Settings | None = None, progress: bool = False,
+        records: list | None = None) -> list[NotebookResult]:
     """Compare the class's code in OUT, notebook by notebook (see the module docstring)."""
     import sys
     settings = settings or Settings()
-    answers = find_code(out, notebooks, students, submissions)
+    answers = find_code(out, notebooks, students, submissions, records)
     courses = course_code(source, notebooks, answers)
     bars = []
 
