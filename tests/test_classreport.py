@@ -198,6 +198,38 @@ def test_similarity_changes_no_grade(graded, workdir):
     assert sorted(p.name for p in set(after) - set(before)) == ["report.html"]   # the JSON went beside OUT
 
 
+def test_python_tokenizer_filter_agrees_with_copydetect_and_maps_back_to_the_code():
+    import inspect
+
+    from copydetect.utils import filter_code as pygments_filter
+    from copydetect.utils import get_document_fingerprints, get_token_coverage
+
+    import nncourse.reference.backprop
+    import nncourse.reference.training
+    from nncourse.grading.similarity import coverage, filter_code
+    def without_imports_and_fstrings(text: str) -> str:   # where the two filters differ (see filter_code)
+        return "\n".join(line for line in text.splitlines()
+                         if "import " not in line and 'f"' not in line and "__" not in line)
+
+    texts = [without_imports_and_fstrings(inspect.getsource(module))
+             for module in (nncourse.reference.backprop, nncourse.reference.training)]
+    texts += ["def f(x):\n    s = 'a b' + x  # note\n    return g(x, 'a' \\\n  \"b\")\n",
+              "    return dA * activation_derivative(Z, activation)\nclass Net:\n    pass\n"]
+    for text in texts:
+        filtered, offsets = filter_code(text)
+        # the same as copydetect's (Pygments) filter, but for how a string literal's quotes are written
+        assert filtered.replace('"', "") == pygments_filter(text, "x.py", "python")[0].replace('"', "")
+        for position, char in enumerate(filtered):     # copydetect's mapping finds each token in the code
+            entry = np.clip(np.searchsorted(offsets[:, 0], position), 0, len(offsets) - 1)
+            found = text[position + offsets[entry, 1]]
+            assert found == char if char not in "VFOS" else (found.isalpha() or found in "_'\"")
+        _, positions = get_document_fingerprints(filtered, 25, 6)
+        assert coverage(positions, 25) == get_token_coverage(positions, 25, len(filtered))
+    assert filter_code("import numpy as np\nv = f'{x} and {y!r}'\n")[0] == "importVasVV=S"
+    broken = "def f(:\n    return '''never closed\n"
+    assert filter_code(broken)[0] == pygments_filter(broken, "x.py", "python")[0]   # copydetect's own
+
+
 # ---- the command line -------------------------------------------------------------------------------------
 
 def test_commands_explain_an_out_without_results(workdir, capsys):
@@ -338,3 +370,15 @@ def test_report_after_a_real_autograde_run(workdir):
     assert not {p for p in found if {"ann", "ben", "eve"} & set(p)}
     assert main(["report", str(workdir / "out"), "--source", str(SOLUTIONS), "--no-progress"]) == 0
     assert (workdir / "out" / "report.html").stat().st_size > 50_000
+
+
+@pytest.mark.slow
+def test_class_report_benchmark_runs_and_prints_its_figures():
+    # the one-minute target for 1,000 students is the benchmark's, not a timed test's: this only runs it
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "class_report.py"), "--students", "30",
+                             "--workers", "2"], capture_output=True, text=True, cwd=ROOT, env=_venv_env(), timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("class: 30 students x 8 notebooks;")
+    assert any(line.startswith("nncourse similarity:") and "of the 8 pasted references" in line for line in lines)
+    assert lines[-1].startswith("report + similarity: ") and "of the 60 s target" in lines[-1]

@@ -258,7 +258,7 @@ def highlights(summary: dict) -> list[str]:
         lines.append(f"{_percent(share)} of the class ({count} of {total} students) made the mistake "
                      f"{mistake['mistake']} in {exercise}{said}")
     exercises = [(e["passed_share"], nb["notebook"], e["exercise"], e) for nb in summary["notebooks"]
-                 for e in nb["exercises"] if e["students"]]
+                 for e in nb["exercises"] if e["students"] and not e["statuses"].get("needs manual grading")]
     if exercises:
         share, _, name, exercise = min(exercises, key=lambda item: (item[0], item[1], item[2]))
         lines.append(f"Fewest passed {name}: {_percent(share)} of the class "
@@ -413,19 +413,39 @@ def mistake_figure(notebook: dict) -> bytes | None:
         return _png(fig)
 
 
-def figures(summary: dict, progress=None) -> dict[str, bytes]:
-    """name -> PNG: "scores", and "status:<notebook>", "mistakes:<notebook>" per notebook."""
-    pngs = {"scores": score_figure(summary)}
-    if progress:
-        progress()
-    for nb in summary["notebooks"]:
-        pngs[f"status:{nb['notebook']}"] = status_figure(nb)
-        mistakes = mistake_figure(nb)
-        if mistakes is not None:
-            pngs[f"mistakes:{nb['notebook']}"] = mistakes
-        if progress:
-            progress()
+def _draw(summary: dict, which: int) -> dict[str, bytes]:
+    """The figures of one part of the page: -1 the scores, i the figures of the i-th notebook."""
+    if which < 0:
+        return {"scores": score_figure(summary)}
+    nb = summary["notebooks"][which]
+    pngs = {f"status:{nb['notebook']}": status_figure(nb)}
+    mistakes = mistake_figure(nb)
+    if mistakes is not None:
+        pngs[f"mistakes:{nb['notebook']}"] = mistakes
     return pngs
+
+
+def figures(summary: dict, progress=None, workers: int = 1) -> dict[str, bytes]:
+    """name -> PNG: "scores", and "status:<notebook>", "mistakes:<notebook>" per notebook; drawn in
+    `workers` forked processes when there are several notebooks. progress() is called per part."""
+    import concurrent.futures
+    import multiprocessing
+    parts = [-1] + list(range(len(summary["notebooks"])))
+    drawn: dict[int, dict[str, bytes]] = {}
+    if workers > 1 and len(parts) > 2 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_draw, summary, part): part for part in parts}
+            for future in concurrent.futures.as_completed(futures):
+                drawn[futures[future]] = future.result()
+                if progress:
+                    progress()
+    else:
+        for part in parts:
+            drawn[part] = _draw(summary, part)
+            if progress:
+                progress()
+    return {name: png for part in parts for name, png in drawn[part].items()}
 
 
 # ---- the page ------------------------------------------------------------------------------------------
@@ -643,7 +663,7 @@ def _similar(args, rows: list[Result], records: list):
         return similarity.run(args.out, notebooks, students, submissions=args.submissions, source=_source(args),
                               settings=_settings(args), progress=not args.no_progress, records=records), None
     except similarity.NoCode as why:
-        return None, f"Not compared: {why}."
+        return None, str(why)
 
 
 def run_report(args) -> int:
@@ -669,7 +689,7 @@ def run_report(args) -> int:
         if results is not None:
             document["similarity"] = similarity.as_json(results, settings)
         elif unavailable:
-            document["similarity"] = {"note": similarity.NOTE, "unavailable": unavailable}
+            document["similarity"] = {"note": similarity.NOTE, "unavailable": f"Not compared: {unavailable}."}
         _write(args, "report", json.dumps(document, indent=1) + "\n")
         return 0
     bar = None
@@ -680,11 +700,12 @@ def run_report(args) -> int:
         bar = progress_bar(1 + len(summary["notebooks"]), desc="figures", unit="figure", widget=False,
                            file=sys.stderr)
     try:
-        pngs = figures(summary, bar.update if bar else None)
+        pngs = figures(summary, bar.update if bar else None, settings.workers)
     finally:
         if bar is not None:
             bar.close()
-    section = "" if args.no_similarity else similarity.render_section(results or [], settings, unavailable or "")
+    section = "" if args.no_similarity else similarity.render_section(
+        results or [], settings, f"Not compared: {unavailable}." if unavailable else "")
     _write(args, "report", render_html(summary, pngs, f"Class report: {Path(args.out).resolve().name}", section))
     return 0
 
@@ -700,7 +721,7 @@ def run_similarity(args) -> int:
         return _fail("similarity", str(error))
     results, unavailable = _similar(args, rows, records)
     if results is None:
-        return _fail("similarity", unavailable.removeprefix("Not compared: ").rstrip("."))
+        return _fail("similarity", unavailable)
     if args.format == "json":
         _write(args, "similarity", json.dumps(similarity.as_json(results, settings), indent=1) + "\n")
         return 0

@@ -261,11 +261,12 @@ def course_code(source_dir: Path | None, notebooks: list[str], answers: dict[str
 # other, each fingerprinted on its own (so no fingerprint spans two exercises, and the order of the
 # cells does not matter), then put together into one object that copydetect's compare_files takes.
 
-_KEPT_NAMES = frozenset(dir(builtins)) | {"self", "cls"}
-_DROPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
-            tokenize.ENDMARKER}
-_FSTRING_PARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
-                  if hasattr(tokenize, name)}
+_KEPT_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "cls"}
+_DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                      tokenize.ENDMARKER})
+_STRINGS = frozenset({tokenize.STRING} | {getattr(tokenize, name) for name in
+                                          ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+                                          if hasattr(tokenize, name)})
 
 
 def filter_code(code: str) -> tuple[str, np.ndarray]:
@@ -273,47 +274,68 @@ def filter_code(code: str) -> tuple[str, np.ndarray]:
     the Pygments lexer copydetect uses): names become V (a function's name where it is defined F, a
     class's O), string literals S, keywords, builtins, numbers and operators stay, comments and
     whitespace go. Returns the filtered text and copydetect's offsets (filtered index, characters
-    removed before it). Code Python cannot tokenise (a syntax error) goes through copydetect's own."""
-    lines = code.splitlines(keepends=True)
+    removed before it). Where Pygments differs, the difference does not matter to a comparison that
+    filters every document the same way: Pygments writes a string's quotes ("S"), keeps module names
+    after `import`, lexes an f-string's replacement fields and has its own rules for dunder names;
+    here a string is S, a module name V, an f-string S and a dunder name V. Code Python cannot
+    tokenise (a syntax error) goes through copydetect's own."""
     starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
+    total = 0
+    for line in code.splitlines(keepends=True):
+        total += len(line)
+        starts.append(total)
+    starts += [total, total]          # the end marker's row is one past the last line
     out: list[str] = []
-    length = removed = cursor = 0
     entries = [[0, 0]]
+    append, entry = out.append, entries.append
+    length = removed = cursor = 0
     previous = ""
+    name, dropped, strings, kept = tokenize.NAME, _DROPPED, _STRINGS, _KEPT_NAMES
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            start = starts[min(tok.start[0] - 1, len(lines))] + tok.start[1]
-            end = starts[min(tok.end[0] - 1, len(lines))] + tok.end[1]
+        for kind, string, (start_row, start_col), (end_row, end_col), _ in tokenize.generate_tokens(
+                io.StringIO(code).readline):
+            start = starts[start_row - 1] + start_col
+            end = starts[end_row - 1] + end_col
             if start > cursor:                     # whitespace between tokens
-                entries.append([length - 1, removed])
+                entry([length - 1, removed])
                 removed += start - cursor
-            cursor = max(cursor, end)
-            if tok.type in _DROPPED:
+            if end > cursor:
+                cursor = end
+            if kind in dropped:
                 if end > start:
-                    entries.append([length - 1, removed])
+                    entry([length - 1, removed])
                     removed += end - start
                 continue
-            if tok.type == tokenize.NAME and not (keyword.iskeyword(tok.string) or tok.string in _KEPT_NAMES):
+            if kind == name and (string not in kept or previous == "."):   # .sum is an attribute, not sum
                 text = "F" if previous == "def" else "O" if previous == "class" else "V"
-            elif tok.type == tokenize.STRING or tok.type in _FSTRING_PARTS:
+            elif kind in strings:
                 text = "S"
-            else:
-                text = tok.string
-            previous = tok.string
-            if text != tok.string:
-                out.append(text)
-                length += 1
-                entries.append([length - 1, removed])
-                removed += len(tok.string) - 1
-            else:
-                out.append(text)
-                length += len(text)
+            else:                                  # kept as it is
+                previous = string
+                append(string)
+                length += len(string)
+                continue
+            previous = string
+            append(text)                           # replaced by one character
+            length += 1
+            entry([length - 1, removed])
+            removed += len(string) - 1
     except (tokenize.TokenError, SyntaxError):   # IndentationError is a SyntaxError
         from copydetect.utils import filter_code as pygments_filter
         return pygments_filter(code, "code.py", "python")
     return "".join(out), np.array(entries)
+
+
+def coverage(hash_idx: dict, k: int) -> float:
+    """copydetect's get_token_coverage without the array: how many tokens the k-grams at the
+    fingerprints' positions cover (the length of the union of [p, p + k))."""
+    positions = sorted(p for found in hash_idx.values() for p in found)
+    if not positions:
+        return 0.0
+    covered = k
+    for before, after in zip(positions, positions[1:]):
+        covered += min(k, after - before)
+    return float(covered)
 
 
 @dataclass
@@ -327,14 +349,14 @@ class Piece:
 
 
 def fingerprint(text: str, noise: int, window: int) -> Piece:
-    from copydetect.utils import get_document_fingerprints, get_token_coverage
+    from copydetect.utils import get_document_fingerprints
     filtered, offsets = filter_code(text)
     if len(filtered) < noise:
         return Piece(filtered, offsets, {}, 0.0)
     _, hash_idx = get_document_fingerprints(filtered, noise, window)
     # Python ints, not numpy scalars: they hash, compare and pickle several times faster
     hash_idx = {int(h): [int(p) for p in positions] for h, positions in hash_idx.items()}
-    return Piece(filtered, offsets, hash_idx, float(get_token_coverage(hash_idx, noise, len(filtered))))
+    return Piece(filtered, offsets, hash_idx, coverage(hash_idx, noise))
 
 
 def _fingerprint_many(texts: list[str], noise: int, window: int) -> list[Piece]:
@@ -426,19 +448,16 @@ def _set_aside(document: Document, template: set, common: set) -> None:
 
     Shares are of `own_coverage`, the document without the template: a student whose code is mostly
     what everybody writes, and who shares a little with one other student, does not share much."""
-    from copydetect.utils import get_token_coverage
     if template & document.hashes:
         document.hashes = document.hashes - template
         document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-        document.own_coverage = float(get_token_coverage(document.hash_idx, document.k,
-                                                         len(document.filtered_code)))
+        document.own_coverage = coverage(document.hash_idx, document.k)
     else:
         document.own_coverage = document.full_coverage
     if common & document.hashes:
         document.hashes = document.hashes - common
         document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-        document.token_coverage = float(get_token_coverage(document.hash_idx, document.k,
-                                                           len(document.filtered_code)))
+        document.token_coverage = coverage(document.hash_idx, document.k)
     else:
         document.token_coverage = document.own_coverage
 
