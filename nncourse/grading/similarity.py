@@ -8,15 +8,19 @@ implementation (`nncourse.reference`) and the instructor's model answers (soluti
 comparison is copydetect's, winnowing fingerprints as in MOSS: the code is tokenised, names and
 strings become placeholders (so renamed variables still match, and comments and blank lines do not
 count), hashes of its k-grams are winnowed into fingerprints, and two documents match where their
-fingerprints do; the order of the functions does not matter. Before comparing, two things are set
-aside, so that only what a student chose to write can match:
+fingerprints do; the order of the functions does not matter. Each exercise is fingerprinted on its
+own (no fingerprint spans two cells) and tokenised by Python's tokenizer (`filter_code`, the same
+filtering as copydetect's, four times faster). Before comparing, two things are set aside, so that
+only what a student chose to write can match:
 
 - the released template: each answer cell's signature, docstring and stub lines;
 - code that many students share: a fingerprint found in more than `common` students' code of the
   notebook (MOSS's -m). The one natural way to write `np.maximum(0, z)` is not evidence of copying.
 
-A pair is listed when at least `threshold` of one side's remaining code matches the other and the
-match covers at least `min_match` tokens on both sides. The list shows the code of both side by side
+A pair is listed when at least `threshold` of one side's code (the template removed) matches the
+other's outside the common code, and the match covers at least `min_match` tokens on both sides: a
+student whose code is mostly what everybody writes is not "similar" to one other student for the
+few lines they share. The list shows the code of both side by side
 with the matching parts marked. It never changes a grade: a similar pair is a question for a
 person, who knows how the students worked, not a verdict.
 
