@@ -6,16 +6,18 @@ name, which other students cannot list (inbound/ is 0733), to hide it. Whoever l
 can read (or, through the 0777 folder, replace) another student's work.
 
 The hub recipe makes exchange/<course_id>/ belong to the instructor and to the group
-<course_id>-graders with the set-group-id bit, so everything created under inbound/ has that group.
-`PrivateSubmit` then closes the submission to everyone else: folders 0770, files 0640 (the
-student who owns it and the graders keep their access; `nbgrader collect` reads it through the
-group). Configured for every user in the shared environment's nbgrader_config.py:
+<course_id>-graders with the set-group-id bit, so the folder a submission creates under inbound/
+gets that group. `PrivateSubmit` then closes that folder to everyone else: 0770 instead of
+nbgrader's 0777 (the student who owns it and the graders keep their access; `nbgrader collect`
+reads it through the group). What is inside keeps nbgrader's permissions: the files nbgrader
+writes after copying (timestamp.txt, submission_secret.txt) have the student's own group, and
+the closed folder is what keeps other students out. Configured for every user in the shared
+environment's nbgrader_config.py:
 
     c.ExchangeFactory.submit = "nncourse.hub.exchange.PrivateSubmit"
 
 When inbound/ is not set up that way (no set-group-id bit, or a group the student is in), the
-permissions are left as nbgrader sets them, with a warning: closing them would lock the
-instructor out of the submission.
+folder is left as nbgrader sets it, with a warning: closing it would lock the instructor out.
 """
 from __future__ import annotations
 
@@ -24,8 +26,7 @@ import stat
 
 from nbgrader.exchange.default.submit import ExchangeSubmit
 
-DIRECTORY_MODE = 0o770
-FILE_MODE = 0o640
+SUBMISSION_MODE = 0o770
 
 
 class PrivateSubmit(ExchangeSubmit):
@@ -39,7 +40,4 @@ class PrivateSubmit(ExchangeSubmit):
                              "the graders' group and the set-group-id bit): your submission keeps nbgrader's "
                              "default permissions.", self.inbound_path)
             return
-        for folder, _, files in os.walk(submission):
-            for name in files:
-                os.chmod(os.path.join(folder, name), FILE_MODE)
-            os.chmod(folder, DIRECTORY_MODE)
+        os.chmod(submission, SUBMISSION_MODE)

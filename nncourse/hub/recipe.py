@@ -211,6 +211,8 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180
+# nothing of root's environment (its PATH, PYTHONPATH, VIRTUAL_ENV) reaches the users' servers
+c.Spawner.env_keep = ["LANG", "LC_ALL", "JUPYTERHUB_SINGLEUSER_APP"]
 c.Spawner.environment = {{
     "PATH": "{settings.bin}:/usr/local/bin:/usr/bin:/bin",   # nbgrader, nncourse, alembic
     "LANG": "C.UTF-8",
