@@ -172,8 +172,10 @@ def ensure_jupyter_config(settings: Settings, checkout: Path) -> None:
                               ("instructors", set(SERVER_EXTENSIONS), set(LAB_PLUGINS))):
         folder = settings.role_config_dir(role)
         extensions = {f"nbgrader.server_extensions.{name}": name in server for name in SERVER_EXTENSIONS}
-        _write(folder / "jupyter_server_config.json",
-               json.dumps({"ServerApp": {"jpserver_extensions": extensions}}, indent=1) + "\n")
+        # terminals run a plain (not login) bash: a login shell's /etc/profile would reset PATH and
+        # drop the shared environment's bin/ (nbgrader, nncourse)
+        server_app = {"jpserver_extensions": extensions, "terminado_settings": {"shell_command": ["/bin/bash"]}}
+        _write(folder / "jupyter_server_config.json", json.dumps({"ServerApp": server_app}, indent=1) + "\n")
         disabled = {f"@jupyter/nbgrader:{name}": name not in lab for name in LAB_PLUGINS}
         _write(folder / "labconfig" / "page_config.json",
                json.dumps({"disabledExtensions": disabled}, indent=1) + "\n")
