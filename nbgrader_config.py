@@ -42,6 +42,9 @@ c.CourseDirectory.ignore = [
 c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("not implemented yet: replace this line with your code")',
 }
+# A written answer (a markdown cell with `solution: true, grade: true`) is released with this text;
+# a TA grades it by hand in formgrader. An unchanged stub counts as "not attempted".
+c.ClearSolutions.text_stub = "Write your answer here (a TA grades it by hand)."
 c.ClearOutput.enabled = True
 c.ClearHiddenTests.enabled = True
 

@@ -197,12 +197,16 @@ def test_feedback_and_export_rebuild_from_stored_results(graded_class, workdir):
 
 
 def test_state_files_are_plain_json(tmp_path):
-    from nncourse.grading.autograde import _load_state, _save_state
-    record = {"student_id": "s1", "notebook": NB1, "key": "k", "results": [], "notes": [], "retry": False}
-    _save_state(tmp_path, record)
-    assert json.loads((tmp_path / ".state" / "s1" / f"{NB1}.json").read_text()) == record
-    assert _load_state(tmp_path, "s1", NB1, "k") == record
-    assert _load_state(tmp_path, "s1", NB1, "other key") is None
+    from nncourse.grading.records import ExerciseResult, Record, ResumeState, Status
+    record = Record("s1", NB1, [ExerciseResult("step", 0, 1, Status.NOT_ATTEMPTED, "not implemented yet",
+                                               code="raise NotImplementedError()")], key="k")
+    state = ResumeState(tmp_path)
+    state.save(record)
+    stored = json.loads((tmp_path / ".state" / "s1" / f"{NB1}.json").read_text())
+    assert stored["results"][0]["status"] == "not attempted" and stored["key"] == "k"
+    assert state.load("s1", NB1, "k") == record
+    assert state.load("s1", NB1, "other key") is None
+    assert state.records() == [record]
 
 
 @pytest.mark.slow

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import json
 import multiprocessing
 import os
 import sys
@@ -28,8 +27,9 @@ from pathlib import Path
 
 from . import report, sandbox
 from .collect import InstructorError, collect, submissions_root
-from .source import SourceNotebook, find_sources, plan_cells
-from .verdict import ExerciseResult, GraderError, Timeouts, grade_notebook
+from .records import ExerciseResult, Record, ResumeState, Status, sort_records
+from .source import SourceNotebook, answer_sources, find_sources, plan_cells
+from .verdict import GraderError, Timeouts, grade_notebook
 
 GRADER_VERSION = "1"   # part of the resume key: bump when a change must regrade everything
 
@@ -126,17 +126,16 @@ def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts, sources: dict[s
     import nncourse.checks  # noqa: F401 - import the trusted checks once per grader process
 
 
-def _results_for_all(source: SourceNotebook, status: str, message: str) -> list[dict]:
-    return [ExerciseResult(e.name, 0.0, e.points, status, message).as_dict() for e in source.exercises]
+def _results_for_all(source: SourceNotebook, status: Status, message: str) -> list[ExerciseResult]:
+    return [ExerciseResult(e.name, 0.0, e.points, status, message) for e in source.exercises]
 
 
-def grade_job(job: Job) -> dict:
+def grade_job(job: Job) -> Record:
     """Grade one (student, notebook); never raises: every problem becomes a status."""
     source = _POOL["sources"][job.notebook]
-    record = {"student_id": job.student_id, "notebook": job.notebook, "key": job.key, "notes": [],
-              "retry": False}
+    record = Record(job.student_id, job.notebook, assignment=source.assignment, key=job.key)
     if job.problem:
-        record["results"] = _results_for_all(source, job.problem, job.message)
+        record.results = _results_for_all(source, Status(job.problem), job.message)
         return record
     import nbformat
     try:
@@ -146,7 +145,7 @@ def grade_job(job: Job) -> dict:
             raise ValueError("it has no list of cells")
     except Exception as error:
         reason = f"{Path(job.path).name} is not a valid notebook ({type(error).__name__}: {str(error)[:200]})"
-        record["results"] = _results_for_all(source, "error", reason)
+        record.results = _results_for_all(source, Status.ERROR, reason)
         return record
     isolation = _POOL["isolation"]
     scratch = None
@@ -154,16 +153,20 @@ def grade_job(job: Job) -> dict:
         plan = plan_cells(source, submitted)
         scratch = sandbox.make_scratch(isolation, job.folder)
         results, notes = grade_notebook(source, plan, isolation, scratch, job.setup, _POOL["timeouts"])
-        record["results"] = [r.as_dict() for r in results]
-        record["notes"] = notes
+        answers = answer_sources(submitted)
+        for result in results:
+            result.code = answers.get(result.exercise, "")
+        record.results = list(results)
+        record.notes = list(notes)
     except GraderError as error:
-        record["results"] = _results_for_all(source, "error", f"grader problem: {error}")
-        record["retry"] = True
+        record.results = _results_for_all(source, Status.ERROR, f"grader problem: {error}")
+        record.retry = True
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:
-        record["results"] = _results_for_all(source, "error", f"grader problem: {type(error).__name__}: {error}")
-        record["retry"] = True
+        record.results = _results_for_all(source, Status.ERROR,
+                                          f"grader problem: {type(error).__name__}: {error}")
+        record.retry = True
     finally:
         if scratch:
             import shutil
@@ -172,29 +175,6 @@ def grade_job(job: Job) -> dict:
 
 
 # ---- the whole run --------------------------------------------------------------------------------
-
-def _state_path(out: Path, student: str, notebook: str) -> Path:
-    return out / ".state" / student / f"{notebook}.json"
-
-
-def _save_state(out: Path, record: dict) -> None:
-    path = _state_path(out, record["student_id"], record["notebook"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _load_state(out: Path, student: str, notebook: str, key: str) -> dict | None:
-    path = _state_path(out, student, notebook)
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if record.get("key") != key or record.get("retry"):
-        return None
-    return record
-
 
 def _progress(total: int, enabled: bool):
     if not enabled:
@@ -246,26 +226,27 @@ def autograde(options: Options) -> str:
     if db_url.startswith("sqlite:///"):
         hidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
     isolation = sandbox.prepare(hidden, options.limits)
+    state = ResumeState(out)
     try:
-        jobs, records = [], []
+        jobs: list[Job] = []
+        records: list[Record] = []
         setups = {nb: dict(setup_options(nb, sources), output_limit=options.limits.output_chars)
                   for nb in names}
         for sub in found:
             source = sources[sub.notebook]
             key = _digest(str(sub.path) if sub.path else None,
                           f"{GRADER_VERSION}|{source.digest}|{sub.problem}|{sub.message}")
-            done = _load_state(out, sub.student_id, sub.notebook, key)
+            done = state.load(sub.student_id, sub.notebook, key)
             if done is not None:
                 records.append(done)
                 continue
             jobs.append(Job(sub.student_id, sub.notebook, str(sub.path) if sub.path else None,
                             str(sub.folder) if sub.folder else None, sub.problem, sub.message,
                             setups[sub.notebook], key))
-        records += _run_jobs(jobs, isolation, selected, options, out)
+        records += _run_jobs(jobs, isolation, selected, options, state)
     finally:
         sandbox.cleanup(isolation)
-    order = {nb: i for i, nb in enumerate(names)}
-    records.sort(key=lambda r: (r["student_id"], order.get(r["notebook"], len(order))))
+    records = sort_records(records, names)
     if options.gradebook:
         from .gradebook import record
         record(db_url, selected, records)
@@ -273,7 +254,7 @@ def autograde(options: Options) -> str:
     report.write_feedback(out, records)
     text = report.summary(records, time.monotonic() - started, options.workers, isolation.describe(),
                           len(jobs))
-    problems = sum(1 for r in records if r.get("retry"))
+    problems = sum(1 for r in records if r.retry)
     if problems:
         raise GradingIncomplete(text, f"{problems} notebooks could not be graded because of a grader "
                                       "problem (see their message in scores.csv); rerun to retry them")
@@ -295,8 +276,8 @@ def _check_gradebook(db_url: str, sources: dict[str, SourceNotebook]) -> None:
 
 
 def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], options: Options,
-              out: Path) -> list[dict]:
-    records = []
+              state: ResumeState) -> list[Record]:
+    records: list[Record] = []
     if not jobs:
         return records
     bar = _progress(len(jobs), options.progress)
@@ -314,11 +295,11 @@ def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], op
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except BaseException as error:
-                    record = {"student_id": job.student_id, "notebook": job.notebook, "key": job.key,
-                              "notes": [], "retry": True,
-                              "results": _results_for_all(sources[job.notebook], "error",
-                                                          f"grader problem: {error}")}
-                _save_state(out, record)
+                    source = sources[job.notebook]
+                    record = Record(job.student_id, job.notebook, assignment=source.assignment, key=job.key,
+                                    retry=True, results=_results_for_all(source, Status.ERROR,
+                                                                         f"grader problem: {error}"))
+                state.save(record)
                 records.append(record)
                 if bar is not None:
                     bar.update(1)

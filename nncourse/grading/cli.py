@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -72,12 +71,9 @@ def run_autograde(args) -> int:
     return 0
 
 
-def _stored_records(out: Path) -> list[dict]:
-    state = out / ".state"
-    if not state.is_dir():
-        return []
-    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(state.glob("*/*.json"))]
-    return sorted(records, key=lambda r: (r["student_id"], r["notebook"]))
+def _stored_records(out: Path) -> list:
+    from .records import ResumeState
+    return ResumeState(out).records()
 
 
 def run_feedback(args) -> int:
@@ -97,24 +93,22 @@ def run_export(args) -> int:
         rows = read_scores(args.db)
         if not rows:
             return _fail("export", f"no submissions in the gradebook {args.db}")
-        grouped: dict[tuple[str, str], dict] = {}
+        from .records import ExerciseResult, Record, Status, sort_records
+        grouped: dict[tuple[str, str], Record] = {}
         for row in rows:
             record = grouped.setdefault((row["student_id"], row["notebook"]),
-                                        {"student_id": row["student_id"], "notebook": row["notebook"],
-                                         "results": []})
-            score = float(row["score"] or 0.0)
-            record["results"].append({"exercise": row["grade_id"].removeprefix("check_"), "score": score,
-                                      "max_score": float(row["max_score"] or 0.0),
-                                      "status": "passed" if score >= float(row["max_score"] or 0) else "failed",
-                                      "message": ""})
-        records = sorted(grouped.values(), key=lambda r: (r["student_id"], r["notebook"]))
+                                        Record(row["student_id"], row["notebook"], assignment=row["assignment"]))
+            score, maximum = float(row["score"] or 0.0), float(row["max_score"] or 0.0)
+            record.results.append(ExerciseResult(row["grade_id"].removeprefix("check_"), score, maximum,
+                                                 Status.PASSED if score >= maximum else Status.FAILED))
+        records = sort_records(list(grouped.values()))
     else:
         records = _stored_records(args.out)
         if not records:
             return _fail("export", f"no grading results in {args.out} (run nncourse autograde first)")
-    notebooks = sorted({r["notebook"] for r in records})
+    notebooks = sorted({r.notebook for r in records})
     args.out.mkdir(parents=True, exist_ok=True)
     report.write_csvs(args.out, records, notebooks)
-    print(f"wrote grades.csv, canvas.csv and gradescope.csv for {len({r['student_id'] for r in records})} "
+    print(f"wrote grades.csv, canvas.csv and gradescope.csv for {len({r.student_id for r in records})} "
           f"students to {args.out}")
     return 0

@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 
+from .records import Record
 from .source import SourceNotebook
 
 
@@ -62,7 +63,7 @@ def ensure_structure(gb, sources: dict[str, SourceNotebook]) -> None:
     _retry(create)
 
 
-def record(db_url: str, sources: dict[str, SourceNotebook], records: list[dict]) -> int:
+def record(db_url: str, sources: dict[str, SourceNotebook], records: list[Record]) -> int:
     """Write every result of `records` as an autograded score; returns the number of grades written."""
     grade_ids = {name: {e.name: e.grade_id for e in s.exercises} for name, s in sources.items()}
     gb = open_gradebook(db_url)
@@ -79,8 +80,8 @@ def record(db_url: str, sources: dict[str, SourceNotebook], records: list[dict])
 def _record(gb, sources, records, grade_ids) -> int:
     from nbgrader.api import MissingEntry
     ensure_structure(gb, sources)
-    for student, assignment in sorted({(r["student_id"], sources[r["notebook"]].assignment) for r in records
-                                       if r["notebook"] in sources}):
+    for student, assignment in sorted({(r.student_id, sources[r.notebook].assignment) for r in records
+                                       if r.notebook in sources}):
         def add(student=student, assignment=assignment):
             try:
                 gb.update_or_create_student(student)
@@ -94,18 +95,18 @@ def _record(gb, sources, records, grade_ids) -> int:
         _retry(add)
     written = 0
     for record in records:
-        if record["notebook"] not in sources:
+        if record.notebook not in sources:
             continue
-        assignment = sources[record["notebook"]].assignment
-        for result in record["results"]:
-            grade_id = grade_ids.get(record["notebook"], {}).get(result["exercise"])
+        assignment = sources[record.notebook].assignment
+        for result in record.results:
+            grade_id = grade_ids.get(record.notebook, {}).get(result.exercise)
             if grade_id is None:
                 continue
             try:
-                grade = gb.find_grade(grade_id, record["notebook"], assignment, record["student_id"])
+                grade = gb.find_grade(grade_id, record.notebook, assignment, record.student_id)
             except MissingEntry:
                 continue  # a submission created before this notebook existed
-            grade.auto_score = float(result["score"])
+            grade.auto_score = result.score
             written += 1
     _retry(gb.db.commit)
     return written

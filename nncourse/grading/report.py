@@ -20,7 +20,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from .verdict import STATUSES
+from .records import Record, Status
 
 SCORE_COLUMNS = ["student_id", "notebook", "exercise", "score", "max_score", "status", "mistake", "message"]
 MESSAGE_CHARS = 300
@@ -52,30 +52,28 @@ def _atomic_csv(path: Path, header: list[str], rows: list[list]) -> None:
     os.replace(temporary, path)
 
 
-def score_rows(records: list[dict]) -> list[list]:
-    """records: one per (student, notebook) with 'student_id', 'notebook', 'results' (dicts)."""
+def score_rows(records: list[Record]) -> list[list]:
+    """One row per graded exercise."""
     rows = []
     for record in records:
-        for result in record["results"]:
-            rows.append([record["student_id"], record["notebook"], result["exercise"],
-                         _number(result["score"]), _number(result["max_score"]), result["status"],
-                         result.get("mistake", ""), short_message(result["message"])])
+        for result in record.results:
+            rows.append([record.student_id, record.notebook, result.exercise, _number(result.score),
+                         _number(result.max_score), str(result.status), result.mistake,
+                         short_message(result.message)])
     return rows
 
 
-def totals(records: list[dict], notebooks: list[str]):
-    """student -> notebook -> (score, max); and notebook -> max."""
+def totals(records: list[Record], notebooks: list[str]):
+    """student -> notebook -> score; and notebook -> max."""
     per_student: dict[str, dict[str, float]] = {}
     maxima: dict[str, float] = {nb: 0.0 for nb in notebooks}
     for record in records:
-        score = sum(float(r["score"]) for r in record["results"])
-        maximum = sum(float(r["max_score"]) for r in record["results"])
-        per_student.setdefault(record["student_id"], {})[record["notebook"]] = score
-        maxima[record["notebook"]] = max(maxima.get(record["notebook"], 0.0), maximum)
+        per_student.setdefault(record.student_id, {})[record.notebook] = record.score
+        maxima[record.notebook] = max(maxima.get(record.notebook, 0.0), record.max_score)
     return per_student, maxima
 
 
-def write_csvs(out: Path, records: list[dict], notebooks: list[str]) -> None:
+def write_csvs(out: Path, records: list[Record], notebooks: list[str]) -> None:
     out = Path(out)
     _atomic_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(records))
     per_student, maxima = totals(records, notebooks)
@@ -95,12 +93,6 @@ def write_csvs(out: Path, records: list[dict], notebooks: list[str]) -> None:
     _atomic_csv(out / "gradescope.csv", ["Name", "SID", "Email", "Total Score", "Max Points"] + notebooks,
                 gradescope_rows)
 
-
-_STATUS_WORDS = {
-    "passed": "passed", "failed": "not yet right", "error": "could not be graded",
-    "timeout": "took too long", "crashed": "crashed", "missing": "not submitted",
-    "tampered": "tampered with the grading", "forbidden": "used a forbidden shortcut",
-}
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -123,41 +115,39 @@ pre {{ white-space: pre-wrap; margin: 0; font-size: .9rem; }}
 """
 
 
-def feedback_html(record: dict) -> str:
+def feedback_html(record: Record) -> str:
     rows = []
-    for r in record["results"]:
+    for r in record.results:
+        css = r.status.name.lower()
         rows.append(
-            f'<tr><td>{html.escape(r["exercise"])}</td>'
-            f'<td class="{html.escape(r["status"])}">{html.escape(r["status"])}: '
-            f'{html.escape(_STATUS_WORDS.get(r["status"], ""))}</td>'
-            f'<td>{_number(r["score"])} / {_number(r["max_score"])}</td>'
-            f'<td><pre>{html.escape(str(r["message"]))}</pre></td></tr>')
+            f'<tr><td>{html.escape(r.exercise)}</td>'
+            f'<td class="{css}">{html.escape(r.status.words)}</td>'
+            f'<td>{_number(r.score)} / {_number(r.max_score)}</td>'
+            f'<td><pre>{html.escape(r.message)}</pre></td></tr>')
     notes = ""
-    if record.get("notes"):
-        items = "".join(f"<li>{html.escape(str(n))}</li>" for n in record["notes"])
+    if record.notes:
+        items = "".join(f"<li>{html.escape(str(n))}</li>" for n in record.notes)
         notes = f"<h2>Notes from the grader</h2><ul>{items}</ul>"
-    score = sum(float(r["score"]) for r in record["results"])
-    maximum = sum(float(r["max_score"]) for r in record["results"])
-    title = f"{record['notebook']}: feedback for {record['student_id']}"
-    return _PAGE.format(title=html.escape(title), score=_number(score), maximum=_number(maximum),
+    title = f"{record.notebook}: feedback for {record.student_id}"
+    return _PAGE.format(title=html.escape(title), score=_number(record.score), maximum=_number(record.max_score),
                         rows="\n".join(rows), notes=notes)
 
 
-def write_feedback(out: Path, records: list[dict]) -> None:
+def write_feedback(out: Path, records: list[Record]) -> None:
     for record in records:
-        folder = Path(out) / "feedback" / record["student_id"]
+        folder = Path(out) / "feedback" / record.student_id
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{record['notebook']}.html"
+        path = folder / f"{record.notebook}.html"
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(feedback_html(record), encoding="utf-8")
         os.replace(temporary, path)
 
 
-def summary(records: list[dict], seconds: float, workers: int, isolation: str, graded_now: int) -> str:
-    students = {r["student_id"] for r in records}
-    notebooks = {r["notebook"] for r in records}
-    counts = Counter(result["status"] for r in records for result in r["results"])
-    statuses = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+def summary(records: list[Record], seconds: float, workers: int, isolation: str, graded_now: int) -> str:
+    students = {r.student_id for r in records}
+    notebooks = {r.notebook for r in records}
+    counts = Counter(result.status for r in records for result in r.results)
+    statuses = ", ".join(f"{counts[s]} {s}" for s in Status if counts[s])
     reused = len(records) - graded_now
     lines = [
         f"graded {len(students)} students x {len(notebooks)} notebooks in {seconds:.1f} s "

@@ -94,6 +94,18 @@ def find_sources(folder: Path) -> dict[str, SourceNotebook]:
     return dict(sorted(sources.items()))
 
 
+def answer_sources(submitted) -> dict[str, str]:
+    """grade_id -> source of every answer cell (`solution: true`) of a submitted notebook (the first of
+    duplicates): the student's own code for an exercise, or their text for a written answer."""
+    answers: dict[str, str] = {}
+    for cell in submitted.get("cells", []):
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and meta.get("grade_id"):
+            text = cell.get("source", "")
+            answers.setdefault(str(meta["grade_id"]), "".join(text) if isinstance(text, list) else str(text))
+    return answers
+
+
 @dataclass
 class CellPlan:
     # (label, code, grade_id): label is the cell's number in the student's notebook (1-based, as

@@ -29,9 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import sandbox, wire
+from .records import ExerciseResult
 from .source import CellPlan, Exercise, SourceNotebook
-
-STATUSES = ("passed", "failed", "error", "timeout", "crashed", "missing", "tampered", "forbidden")
 
 
 @dataclass
@@ -40,19 +39,6 @@ class Timeouts:
     exercise: float = 30.0    # seconds for all the calls one exercise's tests make
     notebook: float = 600.0   # seconds for the whole notebook, restarts included
     startup: float = 60.0     # seconds for a worker to start and import numpy
-
-
-@dataclass
-class ExerciseResult:
-    exercise: str
-    score: float
-    max_score: float
-    status: str
-    message: str
-    mistake: str = ""    # for `failed`: the id of the known mistake the check named, or "other"
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 class WorkerFault(BaseException):
