@@ -53,9 +53,9 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text("\n".join(installed + [wanted]) + "\n")
 
 
-def quiet_pip(arguments: list[str]) -> None:
+def quiet_pip(arguments: list[str], python: Path = BIN / "python") -> None:
     """Run .venv's pip; its output (notices a beginner cannot act on) is shown only when it fails."""
-    result = subprocess.run([str(BIN / "python"), "-m", "pip", *arguments, "--quiet", "--disable-pip-version-check"],
+    result = subprocess.run([str(python), "-m", "pip", *arguments, "--quiet", "--disable-pip-version-check"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             stdin=subprocess.DEVNULL)
     if result.returncode != 0:
@@ -168,9 +168,8 @@ def hub(args: list[str]) -> int:
     stamp = shared / ".nncourse-installed"
     if not stamp.exists() or stamp.read_text().strip() != wanted:
         say(f"installing the course and JupyterHub into {shared} (pip install '.[hub]'); a few minutes the first time")
-        pip = [str(shared / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, "--upgrade", "pip"], check=True, stdin=subprocess.DEVNULL)
-        subprocess.run([*pip, f"{ROOT}[hub]"], check=True, stdin=subprocess.DEVNULL)
+        quiet_pip(["install", "--upgrade", "pip"], python=shared / "bin" / "python")
+        quiet_pip(["install", f"{ROOT}[hub]"], python=shared / "bin" / "python")
         stamp.write_text(wanted + "\n")
     nncourse = str(shared / "bin" / "nncourse")
     code = subprocess.call([nncourse, "hub", "setup", "--prefix", str(prefix), "--course", str(ROOT), *setup_args])

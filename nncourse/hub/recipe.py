@@ -141,6 +141,24 @@ def ensure_course(settings: Settings, checkout: Path) -> None:
                owner=instructor)
 
 
+def register_assignments(settings: Settings) -> None:
+    """Each assignment of solutions/ in the course's gradebook, with its notebooks and cells, as
+    `nbgrader generate_assignment` records them (formgrader's manual grading and nbgrader's own
+    autograde need them). The notebooks it generates go to a scratch folder that is removed:
+    notebooks/ stays what `nncourse release` made."""
+    course = settings.course_dir
+    scratch = f".hub-generated-{os.getpid()}"
+    assignments = sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir())
+    try:
+        for assignment in assignments:
+            users.run_as(settings.instructor, [str(settings.bin / "nbgrader"), "generate_assignment", assignment,
+                                               "--force", f"--CourseDirectory.release_directory={scratch}"],
+                         settings, cwd=course)
+    finally:
+        shutil.rmtree(course / scratch, ignore_errors=True)
+    say(f"{len(assignments)} assignments recorded in the gradebook {course / 'gradebook.db'}")
+
+
 def shared_nbgrader_config(settings: Settings, checkout: Path) -> str:
     """venv/etc/jupyter/nbgrader_config.py: the course's settings plus the exchange, for every user."""
     course_config = (checkout / "nbgrader_config.py").read_text(encoding="utf-8")
@@ -260,6 +278,7 @@ def setup(settings: Settings, checkout: Path) -> str:
     ensure_exchange(settings)
     ensure_proxy(settings)
     ensure_jupyter_config(settings, checkout)
+    register_assignments(settings)
     _write(settings.config_file, hub_config(settings), mode=0o600)
     return describe(settings)
 
