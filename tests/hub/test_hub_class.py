@@ -330,7 +330,8 @@ def gradebook_rows(hub: Hub) -> dict[str, dict]:
     """Per student: score, max score, seconds late, as formgrader reads them from the gradebook."""
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{hub.course_dir / 'gradebook.db'}") as gradebook:
-        return {s.student.id: {"score": s.score, "max_score": s.max_score, "late": s.total_seconds_late,
+        return {s.student.id: {"score": s.score, "max_score": s.max_score, "code_score": s.code_score,
+                               "max_code_score": s.max_code_score, "late": s.total_seconds_late,
                                "timestamp": s.timestamp}
                 for s in gradebook.assignment_submissions(ASSIGNMENT)}
 
@@ -372,7 +373,8 @@ def test_a_class_on_the_hub_releases_submits_grades_and_returns_feedback(hub, br
         assert "graded 2 students" in graded, graded
         rows = gradebook_rows(hub)
         alice_row, bob_row = rows[alice.user], rows[bob.user]
-        assert alice_row["max_score"] > 0 and alice_row["score"] == alice_row["max_score"], rows
+        # every autograded exercise right for alice, none for bob (written answers wait for a TA)
+        assert alice_row["max_code_score"] > 0 and alice_row["code_score"] == alice_row["max_code_score"], rows
         assert bob_row["score"] == 0, rows
 
         pages = [hub.course_dir / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html" for s in hub.students]
@@ -389,7 +391,7 @@ def test_a_class_on_the_hub_releases_submits_grades_and_returns_feedback(hub, br
         cells = [cell.strip() for cell in row.locator("td").all_inner_texts()]
         assert cells[1].startswith("20") and "2" in cells[2:], cells   # the due date; 2 submissions
         submissions = teacher.formgrader(f"manage_submissions/{ASSIGNMENT}", "formgrader-submissions", alice.user)
-        for student, score in ((alice.user, alice_row["max_score"]), (bob.user, 0)):
+        for student, score in ((alice.user, alice_row["code_score"]), (bob.user, 0)):
             row = submissions.locator("tr", has_text=student).first.inner_text()
             assert re.search(rf"(^|\s){score:g}(\.0+)? / {alice_row['max_score']:g}(\.0+)?(\s|$)", row), row
             assert "needs autograding" not in row, row
