@@ -11,8 +11,10 @@ import json
 import os
 import pwd
 import shutil
+import sqlite3
 import stat
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 from . import users
@@ -141,22 +143,42 @@ def ensure_course(settings: Settings, checkout: Path) -> None:
                owner=instructor)
 
 
+def recorded_assignments(gradebook: Path) -> set[str]:
+    """The assignments whose notebooks the gradebook already holds (read-only; root reads any file)."""
+    if not gradebook.exists():
+        return set()
+    with closing(sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True)) as db:
+        try:
+            rows = db.execute("SELECT DISTINCT assignment.name FROM assignment "
+                              "JOIN notebook ON notebook.assignment_id = assignment.id").fetchall()
+        except sqlite3.Error:
+            return set()
+    return {name for (name,) in rows}
+
+
 def register_assignments(settings: Settings) -> None:
     """Each assignment of solutions/ in the course's gradebook, with its notebooks and cells, as
     `nbgrader generate_assignment` records them (formgrader's manual grading and nbgrader's own
-    autograde need them). The notebooks it generates go to a scratch folder that is removed:
+    autograde need them). Only assignments the gradebook lacks: a restart in mid-term never touches
+    one that has submissions. The notebooks it generates go to a scratch folder that is removed:
     notebooks/ stays what `nncourse release` made."""
     course = settings.course_dir
     scratch = f".hub-generated-{os.getpid()}"
-    assignments = sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir())
+    done = recorded_assignments(course / "gradebook.db")
+    missing = sorted(p.name for p in (course / "solutions").iterdir() if p.is_dir() and p.name not in done)
     try:
-        for assignment in assignments:
-            users.run_as(settings.instructor, [str(settings.bin / "nbgrader"), "generate_assignment", assignment,
-                                               "--force", f"--CourseDirectory.release_directory={scratch}"],
-                         settings, cwd=course)
+        for assignment in missing:
+            result = users.run_as(settings.instructor,
+                                  [str(settings.bin / "nbgrader"), "generate_assignment", assignment, "--force",
+                                   f"--CourseDirectory.release_directory={scratch}"],
+                                  settings, cwd=course, check=False)
+            if result.returncode != 0:
+                say(f"warning: nbgrader generate_assignment {assignment} failed (formgrader may not know its "
+                    f"cells; run it in {course} to see why):\n{result.stdout.strip()[-1500:]}")
     finally:
         shutil.rmtree(course / scratch, ignore_errors=True)
-    say(f"{len(assignments)} assignments recorded in the gradebook {course / 'gradebook.db'}")
+    if missing:
+        say(f"recorded {', '.join(missing)} in the gradebook {course / 'gradebook.db'}")
 
 
 def shared_nbgrader_config(settings: Settings, checkout: Path) -> str:

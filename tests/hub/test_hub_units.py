@@ -150,3 +150,16 @@ def test_the_shared_environment_needs_an_interpreter_every_user_can_reach(tmp_pa
     assert not course._everyone_can_run(python)
     chosen = Path(course.shared_python())
     assert course._everyone_can_run(chosen), chosen
+
+
+def test_setup_registers_only_the_assignments_the_gradebook_lacks(tmp_path):
+    from nncourse.grading.gradebook import open_gradebook
+    assert recipe.recorded_assignments(tmp_path / "gradebook.db") == set()
+    gradebook = open_gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}")
+    try:
+        gradebook.add_assignment("01_the_neuron")
+        gradebook.add_notebook("01_the_neuron", "01_the_neuron")
+        gradebook.add_assignment("02_activation_functions")   # no notebook yet: not recorded
+    finally:
+        gradebook.close()
+    assert recipe.recorded_assignments(tmp_path / "gradebook.db") == {"01_the_neuron"}
