@@ -71,6 +71,28 @@ def _extract_zip(archive: Path, target: Path) -> None:
                 shutil.copyfileobj(source, sink)
 
 
+def extract_safely(archive: Path, target: Path) -> None:
+    """Extract a zip with this module's rules (for LMS downloads, `lms`); raises ValueError or BadZipFile."""
+    _extract_zip(archive, target)
+
+
+def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """A student's file, if it is a regular file (not a link) of at most `limit` bytes; else ValueError."""
+    import os
+    import stat
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise ValueError(f"{Path(path).name} cannot be read ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{Path(path).name} is not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"{Path(path).name} is larger than {limit // 1_000_000} MB")
+        return handle.read(limit + 1)[:limit]
+
+
 def _notebooks_in(folder: Path, notebooks: list[str]) -> tuple[dict[str, Path], list[str]]:
     """Release notebooks found in `folder` (shallowest wins), and other .ipynb names seen."""
     found: dict[str, Path] = {}

@@ -53,7 +53,7 @@ _WORDS = {
     Status.MISSING: "not submitted",
     Status.TAMPERED: "changed the grading itself",
     Status.FORBIDDEN: "used the course's own implementation",
-    Status.MANUAL: "graded by hand",
+    Status.MANUAL: "to be graded by hand",
 }
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 _MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
+_HINT = re.compile(r"^\s*\*+Hint:?\*+:?.*(?:\n(?!\s*$).*)*", re.MULTILINE)   # a "*Hint:*" paragraph
 
 
 @dataclass
@@ -28,6 +29,12 @@ class Exercise:
 
 
 @dataclass
+class WrittenAnswer:
+    name: str            # the answer cell's grade_id, e.g. "answer_xor_proof"
+    points: float
+
+
+@dataclass
 class SourceNotebook:
     name: str                                  # notebook id, e.g. "02_activation_functions"
     path: Path                                 # solutions/<assignment>/<name>.ipynb
@@ -36,6 +43,9 @@ class SourceNotebook:
     test_ids: set[str]                         # grade_ids of graded test cells
     order: list[str]                           # grade_ids of the source's code cells, in order
     digest: str = ""                           # sha256 of the source file (part of the resume key)
+    written: list[WrittenAnswer] = field(default_factory=list)  # markdown answers a TA grades by hand
+    hints: dict[str, str] = field(default_factory=dict)         # exercise -> the "*Hint:*" lines of its text
+    has_solutions: bool = True                 # False for a student release (no BEGIN SOLUTION, no hidden tests)
 
     @property
     def assignment(self) -> str:
@@ -56,9 +66,23 @@ def load_source(path: Path) -> SourceNotebook:
     except Exception as error:
         raise ValueError(f"{path}: not a readable notebook ({error})") from None
     exercises, locked, test_ids, order = [], {}, set(), []
+    written, hints, pending_hints = [], {}, []
+    has_solutions = False
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         grade_id = meta.get("grade_id")
+        if "### BEGIN SOLUTION" in cell.source or "### BEGIN HIDDEN TESTS" in cell.source:
+            has_solutions = True
+        if cell.cell_type == "markdown":
+            if meta.get("grade") and meta.get("solution") and grade_id:
+                written.append(WrittenAnswer(grade_id, float(meta.get("points", 0) or 0)))
+            else:
+                pending_hints += [line.strip() for line in _HINT.findall(cell.source)]
+            continue
+        if meta.get("solution") and grade_id:
+            if pending_hints:
+                hints[grade_id] = "\n".join(pending_hints)
+            pending_hints = []
         if cell.cell_type != "code" or not grade_id:
             continue
         order.append(grade_id)
@@ -71,7 +95,7 @@ def load_source(path: Path) -> SourceNotebook:
     if not exercises:
         raise ValueError(f"{path}: no graded test cells (grade: true) in this notebook")
     return SourceNotebook(path.stem, path, exercises, locked, test_ids, order,
-                          hashlib.sha256(raw).hexdigest())
+                          hashlib.sha256(raw).hexdigest(), written, hints, has_solutions)
 
 
 def find_sources(folder: Path) -> dict[str, SourceNotebook]:
