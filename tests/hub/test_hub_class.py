@@ -377,13 +377,15 @@ def test_a_class_on_the_hub_releases_submits_grades_and_returns_feedback(hub, br
         assert alice_row["max_code_score"] > 0 and alice_row["code_score"] == alice_row["max_code_score"], rows
         assert bob_row["score"] == 0, rows
 
-        pages = [hub.course_dir / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html" for s in hub.students]
-        if not all(page.exists() for page in pages):
+        needed = [hub.course_dir / "feedback" / s / ASSIGNMENT / name for s in hub.students
+                  for name in (f"{ASSIGNMENT}.html", "timestamp.txt", "submission_secret.txt")]
+        if not all(path.exists() for path in needed):
             # This checkout's `nncourse autograde` does not yet write nbgrader's autograded/ and
             # feedback/<student>/<assignment>/ (with timestamp.txt and submission_secret.txt, which
             # release_feedback reads): nbgrader's own autograde and generate_feedback make them.
-            warnings.warn("nncourse autograde wrote no feedback/<student>/<assignment>/<notebook>.html: "
-                          "the hub test generated the feedback with nbgrader generate_feedback", stacklevel=1)
+            missing = [str(path.relative_to(hub.course_dir)) for path in needed if not path.exists()]
+            warnings.warn(f"nncourse autograde wrote no releasable feedback (missing {missing}): the hub test "
+                          "generated the feedback with nbgrader generate_feedback", stacklevel=1)
             teacher.terminal("generate-feedback", f"nbgrader autograde {ASSIGNMENT} && "
                                                   f"nbgrader generate_feedback {ASSIGNMENT}")
         assignments = teacher.formgrader("manage_assignments", "formgrader-assignments", ASSIGNMENT)
