@@ -380,14 +380,14 @@ def test_a_class_on_the_hub_releases_submits_grades_and_returns_feedback(hub, br
         needed = [hub.course_dir / "feedback" / s / ASSIGNMENT / name for s in hub.students
                   for name in (f"{ASSIGNMENT}.html", "timestamp.txt", "submission_secret.txt")]
         if not all(path.exists() for path in needed):
-            # This checkout's `nncourse autograde` does not yet write nbgrader's autograded/ and
-            # feedback/<student>/<assignment>/ (with timestamp.txt and submission_secret.txt, which
-            # release_feedback reads): nbgrader's own autograde and generate_feedback make them.
+            # This checkout's `nncourse autograde` does not yet leave feedback/<student>/<assignment>/
+            # as release_feedback reads it (the page, timestamp.txt and submission_secret.txt):
+            # nbgrader's own autograde and generate_feedback make it (--force: over what is there).
             missing = [str(path.relative_to(hub.course_dir)) for path in needed if not path.exists()]
             warnings.warn(f"nncourse autograde wrote no releasable feedback (missing {missing}): the hub test "
                           "generated the feedback with nbgrader generate_feedback", stacklevel=1)
-            teacher.terminal("generate-feedback", f"nbgrader autograde {ASSIGNMENT} && "
-                                                  f"nbgrader generate_feedback {ASSIGNMENT}")
+            teacher.terminal("generate-feedback", f"nbgrader autograde --force {ASSIGNMENT} && "
+                                                  f"nbgrader generate_feedback --force {ASSIGNMENT}")
         assignments = teacher.formgrader("manage_assignments", "formgrader-assignments", ASSIGNMENT)
         row = assignments.locator("tr", has_text=ASSIGNMENT).first
         cells = [cell.strip() for cell in row.locator("td").all_inner_texts()]
@@ -425,6 +425,13 @@ def test_a_class_on_the_hub_releases_submits_grades_and_returns_feedback(hub, br
             released = {s: (hub.course_dir / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html").read_bytes()
                         for s in hub.students}
             assert fetched[0].read_bytes() == released[student.user] != released[other.user]
+
+        # the instructor is a hub admin: the admin page lists the students' servers (to restart one)
+        admin = teacher.context.new_page()
+        admin.goto(f"{hub.url}/hub/admin")
+        for student in hub.students:
+            admin.get_by_text(student, exact=True).first.wait_for()
+        teacher.shot("hub-admin", admin)
     finally:
         for person in (teacher, alice, bob):
             person.close()
