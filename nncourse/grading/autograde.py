@@ -3,16 +3,18 @@
     autograde(SUBMISSIONS, OUT, workers=N) -> exit code
 
 1. read the source notebooks (solutions/) and find the submissions (`collect`);
-2. prepare the sandbox (`sandbox.prepare`): unprivileged user, namespaces, limits;
-3. grade each (student, notebook) in a process pool of N graders; each grader starts its own
-   sandboxed worker per notebook (`verdict.grade_notebook`); results are written atomically to
-   OUT/.state/<student>/<notebook>.json as they arrive, and a rerun reuses every state whose
-   submission, source notebook and grader version are unchanged;
+2. prepare the sandbox (`sandbox.prepare`): bubblewrap, one unprivileged uid per grader process,
+   the stubbed reference; it refuses to run without one unless --unsafe-no-sandbox;
+3. grade each (student, notebook) in a process pool of N graders; each grader keeps one warm
+   zygote and forks a fresh sandboxed job per notebook from it (`verdict.grade_notebook`); results
+   are written atomically to OUT/.state/<student>/<notebook>.json as they arrive, and a rerun
+   reuses every state whose submission, source notebook and grader version are unchanged;
 4. record the scores in nbgrader's gradebook (`gradebook.record`), write the CSVs and the
    feedback pages (`report`), print a summary.
 
 Broken submissions never stop the run (they get `error`, `missing`, `timeout`, `crashed`);
-instructor mistakes raise InstructorError before anything is graded.
+instructor mistakes raise InstructorError before anything is graded. After the run no process of
+it is alive and nothing of it is left outside OUT (zips extracted for it included).
 """
 from __future__ import annotations
 
@@ -20,18 +22,21 @@ import concurrent.futures
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import report, sandbox
-from .collect import InstructorError, collect, submissions_root
+from .collect import InstructorError, collect, data_files
 from .source import SourceNotebook, find_sources, plan_cells
 from .verdict import ExerciseResult, GraderError, Timeouts, grade_notebook
 
-GRADER_VERSION = "1"   # part of the resume key: bump when a change must regrade everything
+GRADER_VERSION = "2"   # part of the resume key: bump when a change must regrade everything
+MAX_ATTEMPTS = 3       # runs in a row a notebook is retried after a grader problem
 
 
 class GradingIncomplete(Exception):
@@ -55,18 +60,21 @@ class Options:
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     progress: bool = True
     gradebook: bool = True
+    unsafe_no_sandbox: bool = False
 
 
 @dataclass
 class Job:
     student_id: str
     notebook: str
-    path: str | None
+    data: bytes | None
     folder: str | None
     problem: str | None
     message: str
     setup: dict
     key: str
+    skip: str | None = None
+    attempts: int = 0
 
 
 def default_source() -> Path:
@@ -78,34 +86,15 @@ def default_source() -> Path:
     return Path(nncourse.__file__).resolve().parent.parent / "solutions"
 
 
-def setup_options(notebook: str, sources: dict[str, SourceNotebook]) -> dict:
-    """Which references the worker tripwires (this notebook's exercises) and which modules stay allowed."""
-    import nncourse.reference as reference
-    try:
-        from nncourse.checks import EXERCISES
-    except ImportError:
-        EXERCISES = {}
-    owner = dict(EXERCISES)
-    for name, source in sources.items():
-        for exercise in source.exercises:
-            owner.setdefault(exercise.name, name)
-    forbidden = {name: nb for name, nb in owner.items() if nb == notebook and hasattr(reference, name)}
-    module_notebooks: dict[str, set[str]] = {}
-    for name, nb in owner.items():
-        func = getattr(reference, name, None)
-        if callable(func) and getattr(func, "__module__", None):
-            module_notebooks.setdefault(func.__module__, set()).add(nb)
-    earlier = sorted(m for m, nbs in module_notebooks.items() if all(n < notebook for n in nbs))
-    return {"forbidden": forbidden, "earlier_modules": earlier, "seed": 0}
+def setup_options(notebook: str, limits: sandbox.Limits) -> dict:
+    """What every job of `notebook` is told at set-up (its reference is stubbed in its sandbox)."""
+    return {"seed": 0, "output_limit": limits.output_chars}
 
 
-def _digest(path: str | None, extra: str) -> str:
+def _digest(data: bytes | None, extra: str) -> str:
     h = hashlib.sha256(extra.encode())
-    if path:
-        try:
-            h.update(Path(path).read_bytes())
-        except OSError as error:
-            h.update(str(error).encode())
+    if data is not None:
+        h.update(data)
     return h.hexdigest()
 
 
@@ -114,13 +103,12 @@ def _digest(path: str | None, extra: str) -> str:
 _POOL: dict = {}
 
 
-def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts, sources: dict[str, SourceNotebook],
-               slots) -> None:
+def _init_pool(box: sandbox.Sandbox, timeouts: Timeouts, sources: dict[str, SourceNotebook], slots) -> None:
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
-    sandbox.use_slot(isolation, slot)
-    _POOL["isolation"] = isolation
+    _POOL["slot"] = sandbox.Slot(box, slot)
+    multiprocessing.util.Finalize(None, _POOL["slot"].close, exitpriority=10)
     _POOL["timeouts"] = timeouts
     _POOL["sources"] = sources  # the instructor's notebooks, loaded once by autograde
     import nncourse.checks  # noqa: F401 - import the trusted checks once per grader process
@@ -130,30 +118,43 @@ def _results_for_all(source: SourceNotebook, status: str, message: str) -> list[
     return [ExerciseResult(e.name, 0.0, e.points, status, message).as_dict() for e in source.exercises]
 
 
+def parse_notebook(name: str, data: bytes) -> dict:
+    """The notebook's JSON; ValueError with a message that quotes none of its bytes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{name} is not a valid notebook (not UTF-8 text, at byte {error.start})") from None
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not a valid notebook (not JSON: {error.msg} at line {error.lineno}, "
+                         f"column {error.colno})") from None
+    except RecursionError:
+        raise ValueError(f"{name} is not a valid notebook (nested too deeply)") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError(f"{name} is not a valid notebook (it has no list of cells)")
+    return notebook
+
+
 def grade_job(job: Job) -> dict:
     """Grade one (student, notebook); never raises: every problem becomes a status."""
+    started = time.monotonic()
     source = _POOL["sources"][job.notebook]
     record = {"student_id": job.student_id, "notebook": job.notebook, "key": job.key, "notes": [],
               "retry": False}
     if job.problem:
         record["results"] = _results_for_all(source, job.problem, job.message)
         return record
-    import nbformat
+    name = f"{job.notebook}.ipynb"
     try:
-        text = Path(job.path).read_bytes().decode("utf-8")
-        submitted = nbformat.reads(text, as_version=4)
-        if not isinstance(submitted.get("cells"), list):
-            raise ValueError("it has no list of cells")
-    except Exception as error:
-        reason = f"{Path(job.path).name} is not a valid notebook ({type(error).__name__}: {str(error)[:200]})"
+        plan = plan_cells(source, parse_notebook(name, job.data))
+    except ValueError as error:
+        reason = str(error) if str(error).startswith(name) else f"{name} is not a valid notebook ({error})"
         record["results"] = _results_for_all(source, "error", reason)
         return record
-    isolation = _POOL["isolation"]
-    scratch = None
     try:
-        plan = plan_cells(source, submitted)
-        scratch = sandbox.make_scratch(isolation, job.folder)
-        results, notes = grade_notebook(source, plan, isolation, scratch, job.setup, _POOL["timeouts"])
+        files = data_files(Path(job.folder) if job.folder else None, Path(job.skip) if job.skip else None)
+        results, notes = grade_notebook(source, plan, _POOL["slot"], files, job.setup, _POOL["timeouts"])
         record["results"] = [r.as_dict() for r in results]
         record["notes"] = notes
     except GraderError as error:
@@ -164,10 +165,10 @@ def grade_job(job: Job) -> dict:
     except BaseException as error:
         record["results"] = _results_for_all(source, "error", f"grader problem: {type(error).__name__}: {error}")
         record["retry"] = True
-    finally:
-        if scratch:
-            import shutil
-            shutil.rmtree(scratch, ignore_errors=True)
+    record["seconds"] = round(time.monotonic() - started, 3)
+    if record["retry"]:
+        record["attempts"] = job.attempts + 1
+        record["retry"] = record["attempts"] < MAX_ATTEMPTS
     return record
 
 
@@ -185,15 +186,18 @@ def _save_state(out: Path, record: dict) -> None:
     os.replace(temporary, path)
 
 
-def _load_state(out: Path, student: str, notebook: str, key: str) -> dict | None:
+def _load_state(out: Path, student: str, notebook: str, key: str) -> tuple[dict | None, int]:
+    """The stored result to reuse (None: grade again) and how many runs in a row it failed."""
     path = _state_path(out, student, notebook)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    if record.get("key") != key or record.get("retry"):
-        return None
-    return record
+        return None, 0
+    if record.get("key") != key:
+        return None, 0
+    if record.get("retry"):
+        return None, int(record.get("attempts", 0) or 0)
+    return record, 0
 
 
 def _progress(total: int, enabled: bool):
@@ -233,46 +237,47 @@ def autograde(options: Options) -> str:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     os.chmod(out, 0o700)
-    (out / ".work").mkdir(exist_ok=True)
-    found = collect(submissions, names, out / ".work")
-    db_url = options.db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
-
-    selected = {n: sources[n] for n in names}
-    if options.gradebook:
-        _check_gradebook(db_url, selected)
-
-    hidden = [str(Path(p).resolve()) for p in (sources[names[0]].path.parent.parent, submissions_root(submissions),
-                                               submissions, out)]
-    if db_url.startswith("sqlite:///"):
-        hidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
-    isolation = sandbox.prepare(hidden, options.limits)
+    work = out / ".work"
+    work.mkdir(exist_ok=True)
     try:
-        jobs, records = [], []
-        setups = {nb: dict(setup_options(nb, sources), output_limit=options.limits.output_chars)
-                  for nb in names}
-        for sub in found:
-            source = sources[sub.notebook]
-            key = _digest(str(sub.path) if sub.path else None,
-                          f"{GRADER_VERSION}|{source.digest}|{sub.problem}|{sub.message}")
-            done = _load_state(out, sub.student_id, sub.notebook, key)
-            if done is not None:
-                records.append(done)
-                continue
-            jobs.append(Job(sub.student_id, sub.notebook, str(sub.path) if sub.path else None,
-                            str(sub.folder) if sub.folder else None, sub.problem, sub.message,
-                            setups[sub.notebook], key))
-        records += _run_jobs(jobs, isolation, selected, options, out)
+        found = collect(submissions, names, work, out)
+        db_url = options.db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
+        selected = {n: sources[n] for n in names}
+        if options.gradebook:
+            _check_gradebook(db_url, selected)
+        try:
+            box = sandbox.prepare(options.limits, options.workers, options.unsafe_no_sandbox)
+        except sandbox.SandboxUnavailable as error:
+            raise InstructorError(str(error)) from None
+        try:
+            jobs, records = [], []
+            setups = {nb: setup_options(nb, options.limits) for nb in names}
+            for sub in found:
+                source = sources[sub.notebook]
+                key = _digest(sub.data, f"{GRADER_VERSION}|{box.mode}|{source.digest}|{sub.problem}|{sub.message}")
+                done, attempts = _load_state(out, sub.student_id, sub.notebook, key)
+                if done is not None:
+                    records.append(done)
+                    continue
+                jobs.append(Job(sub.student_id, sub.notebook, sub.data, str(sub.folder) if sub.folder else None,
+                                sub.problem, sub.message, setups[sub.notebook], key,
+                                str(sub.skip) if sub.skip else None, attempts))
+            records += _run_jobs(jobs, box, selected, options, out)
+        finally:
+            sandbox.cleanup(box)
     finally:
-        sandbox.cleanup(isolation)
+        shutil.rmtree(work, ignore_errors=True)
     order = {nb: i for i, nb in enumerate(names)}
     records.sort(key=lambda r: (r["student_id"], order.get(r["notebook"], len(order))))
+    if box.unsafe:
+        for record in records:
+            record["unsandboxed"] = True
     if options.gradebook:
         from .gradebook import record
         record(db_url, selected, records)
     report.write_csvs(out, records, names)
     report.write_feedback(out, records)
-    text = report.summary(records, time.monotonic() - started, options.workers, isolation.describe(),
-                          len(jobs))
+    text = report.summary(records, time.monotonic() - started, options.workers, box.describe(), len(jobs))
     problems = sum(1 for r in records if r.get("retry"))
     if problems:
         raise GradingIncomplete(text, f"{problems} notebooks could not be graded because of a grader "
@@ -294,7 +299,7 @@ def _check_gradebook(db_url: str, sources: dict[str, SourceNotebook]) -> None:
         raise InstructorError(f"cannot use the gradebook {db_url}: {type(error).__name__}: {first_line}") from None
 
 
-def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], options: Options,
+def _run_jobs(jobs: list[Job], box: sandbox.Sandbox, sources: dict[str, SourceNotebook], options: Options,
               out: Path) -> list[dict]:
     records = []
     if not jobs:
@@ -303,7 +308,7 @@ def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], op
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context,
                                                 initializer=_init_pool,
-                                                initargs=(isolation, options.timeouts, sources,
+                                                initargs=(box, options.timeouts, sources,
                                                           context.Value("i", 0))) as pool:
         futures = {pool.submit(grade_job, job): job for job in jobs}
         try:

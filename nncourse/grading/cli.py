@@ -32,6 +32,9 @@ def add_commands(subparsers) -> None:
                        help="seconds for one notebook cell (default 60)")
     grade.add_argument("--memory", type=int, default=2048, help="MB of memory per worker (default 2048)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="run students' code WITHOUT a sandbox (as you, seeing all you can see); "
+                            "the summary and every CSV say so")
     grade.set_defaults(run=run_autograde)
 
     feedback = subparsers.add_parser("feedback", help="rewrite OUT/feedback/ from a grading run's results")
@@ -60,7 +63,8 @@ def run_autograde(args) -> int:
         submissions=args.submissions, out=args.out, workers=args.workers, source=args.source,
         db_url=args.db, notebooks=args.notebooks,
         timeouts=Timeouts(cell=args.cell_timeout, exercise=args.timeout),
-        limits=Limits(memory_bytes=args.memory * 1024**2), progress=not args.no_progress)
+        limits=Limits(memory_bytes=args.memory * 1024**2), progress=not args.no_progress,
+        unsafe_no_sandbox=args.unsafe_no_sandbox)
     try:
         print(autograde(options))
     except InstructorError as error:

@@ -43,12 +43,30 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:.4g}"
 
 
-def _atomic_csv(path: Path, header: list[str], rows: list[list]) -> None:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNSANDBOXED = "WARNING: graded with --unsafe-no-sandbox: student code ran without a sandbox"
+
+
+def spreadsheet_safe(cell):
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading '
+    (OWASP's advice against CSV injection); numbers stay numbers."""
+    if not isinstance(cell, str) or not cell.startswith(_FORMULA_START):
+        return cell
+    try:
+        float(cell)
+        return cell
+    except ValueError:
+        return "'" + cell
+
+
+def _atomic_csv(path: Path, header: list[str], rows: list[list], warning: str = "") -> None:
     temporary = path.with_name(path.name + ".tmp")
     with open(temporary, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([spreadsheet_safe(cell) for cell in header])
+        writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+        if warning:
+            writer.writerow([warning])
     os.replace(temporary, path)
 
 
@@ -77,7 +95,8 @@ def totals(records: list[dict], notebooks: list[str]):
 
 def write_csvs(out: Path, records: list[dict], notebooks: list[str]) -> None:
     out = Path(out)
-    _atomic_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(records))
+    warning = UNSANDBOXED if any(r.get("unsandboxed") for r in records) else ""
+    _atomic_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(records), warning)
     per_student, maxima = totals(records, notebooks)
     total_max = sum(maxima.values())
     grade_rows, canvas_rows, gradescope_rows = [], [], []
@@ -89,17 +108,18 @@ def write_csvs(out: Path, records: list[dict], notebooks: list[str]) -> None:
         canvas_rows.append([student, "", student, student, ""] + [_number(v) for v in values])
         gradescope_rows.append([student, student, "", _number(total), _number(total_max)]
                                + [_number(v) for v in values])
-    _atomic_csv(out / "grades.csv", ["student_id"] + notebooks + ["total", "max_score"], grade_rows)
+    _atomic_csv(out / "grades.csv", ["student_id"] + notebooks + ["total", "max_score"], grade_rows, warning)
     _atomic_csv(out / "canvas.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"] + notebooks,
-                canvas_rows)
+                canvas_rows, warning)
     _atomic_csv(out / "gradescope.csv", ["Name", "SID", "Email", "Total Score", "Max Points"] + notebooks,
-                gradescope_rows)
+                gradescope_rows, warning)
 
 
 _STATUS_WORDS = {
     "passed": "passed", "failed": "not yet right", "error": "could not be graded",
     "timeout": "took too long", "crashed": "crashed", "missing": "not submitted",
     "tampered": "tampered with the grading", "forbidden": "used a forbidden shortcut",
+    "not attempted": "not attempted",
 }
 
 _PAGE = """<!DOCTYPE html>
