@@ -186,18 +186,25 @@ def _save_state(out: Path, record: dict) -> None:
     os.replace(temporary, path)
 
 
-def _load_state(out: Path, student: str, notebook: str, key: str) -> tuple[dict | None, int]:
-    """The stored result to reuse (None: grade again) and how many runs in a row it failed."""
+def _stored(out: Path, student: str, notebook: str, key: str) -> dict | None:
     path = _state_path(out, student, notebook)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None, 0
-    if record.get("key") != key:
-        return None, 0
-    if record.get("retry"):
-        return None, int(record.get("attempts", 0) or 0)
-    return record, 0
+        return None
+    return record if isinstance(record, dict) and record.get("key") == key else None
+
+
+def _load_state(out: Path, student: str, notebook: str, key: str) -> dict | None:
+    """The stored result to reuse, or None: grade again."""
+    record = _stored(out, student, notebook, key)
+    return None if record is None or record.get("retry") else record
+
+
+def _attempts(out: Path, student: str, notebook: str, key: str) -> int:
+    """How many runs in a row failed on this notebook because of a grader problem."""
+    record = _stored(out, student, notebook, key)
+    return int(record.get("attempts", 0) or 0) if record and record.get("retry") else 0
 
 
 def _progress(total: int, enabled: bool):
@@ -255,13 +262,14 @@ def autograde(options: Options) -> str:
             for sub in found:
                 source = sources[sub.notebook]
                 key = _digest(sub.data, f"{GRADER_VERSION}|{box.mode}|{source.digest}|{sub.problem}|{sub.message}")
-                done, attempts = _load_state(out, sub.student_id, sub.notebook, key)
+                done = _load_state(out, sub.student_id, sub.notebook, key)
                 if done is not None:
                     records.append(done)
                     continue
                 jobs.append(Job(sub.student_id, sub.notebook, sub.data, str(sub.folder) if sub.folder else None,
                                 sub.problem, sub.message, setups[sub.notebook], key,
-                                str(sub.skip) if sub.skip else None, attempts))
+                                str(sub.skip) if sub.skip else None,
+                                _attempts(out, sub.student_id, sub.notebook, key)))
             records += _run_jobs(jobs, box, selected, options, out)
         finally:
             sandbox.cleanup(box)

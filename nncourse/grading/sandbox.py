@@ -182,16 +182,24 @@ def _view(run_dir: str, stage_all: bool) -> tuple[list, list]:
 
 
 def _build_fonts(run_dir: str) -> str | None:
-    """matplotlib's font list, built once per run, so that no job spends seconds building it."""
+    """matplotlib's font list for the sandbox: the grader's own when it has one, else built once per run."""
     folder = os.path.join(run_dir, "mplconfig")
     os.makedirs(folder, mode=0o755)
-    env = {"MPLCONFIGDIR": folder, "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
-           "HOME": folder, "MPLBACKEND": "Agg"}
     try:
-        subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"], env=env, timeout=300,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return None
+        import matplotlib
+        cached = glob.glob(os.path.join(matplotlib.get_cachedir(), "fontlist-*.json"))
+    except Exception:
+        cached = []
+    for path in cached:
+        shutil.copy(path, folder)
+    if not cached:
+        env = {"MPLCONFIGDIR": folder, "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+               "HOME": folder, "MPLBACKEND": "Agg"}
+        try:
+            subprocess.run([sys.executable, "-I", "-c", "import matplotlib.font_manager"], env=env, timeout=300,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return None
     for path in glob.glob(os.path.join(folder, "**"), recursive=True):
         os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
     return folder if glob.glob(os.path.join(folder, "fontlist-*.json")) else None
@@ -247,20 +255,16 @@ def _module_name(path: str) -> str:
 
 
 def _probe(sandbox: Sandbox) -> None:
-    """Start one zygote and one job: a machine where the sandbox cannot run is told before grading."""
+    """The whole chain once, cheaply: a machine where the sandbox cannot run is told before grading."""
     slot = Slot(sandbox, 0)
     try:
-        notebook = next(iter(sandbox.stub_plan), "")
-        job = slot.start_job(notebook, {}, timeout=120)
-        job.kill()
+        slot.probe(timeout=120)
     except JobFailed as failure:
         raise SandboxUnavailable(
             f"the sandbox does not work on this machine ({failure}); it needs bubblewrap and unprivileged "
             "user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 also "
             "kernel.apparmor_restrict_unprivileged_userns=0), and the interpreter, virtual environment and "
             "nncourse readable by all users (chmod -R o+rX). Or pass --unsafe-no-sandbox") from None
-    finally:
-        slot.close()
 
 
 def cleanup(sandbox: Sandbox) -> None:
@@ -369,6 +373,28 @@ class Slot:
         self.log = os.path.join(sandbox.run_dir, f"zygote{index}.log")
 
     # -- the zygote
+    def probe(self, timeout: float) -> None:
+        """Run `zygote --probe` in the sandbox: every namespace and mount a job needs, nothing warm."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = self._command(theirs.fileno())
+        command[-1:] = [str(theirs.fileno()), "--probe"]
+        env = worker_environment(self.sandbox)
+        preexec = _stage_mounts(self.sandbox.staged) if self.sandbox.staged else None
+        with open(self.log, "ab") as log:
+            process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                                       stdout=log, stderr=log, cwd="/", preexec_fn=preexec or _parent_death())
+        theirs.close()
+        try:
+            ours.send(pickle.dumps(("plan", self.sandbox.stub_plan, self.sandbox.carried())))
+            process.wait(timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait(timeout=10)
+        finally:
+            ours.close()
+        if process.returncode != 0:
+            raise JobFailed(f"the sandbox did not start{self._log_tail()}")
+
     def _command(self, fd: int) -> list[str]:
         python = [sys.executable, "-s", "-P", "-m", "nncourse.grading.zygote", str(fd)]
         if self.sandbox.unsafe:
