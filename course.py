@@ -46,10 +46,20 @@ def ensure_venv(extras: str) -> None:
     if wanted in installed:
         return
     target = f".[{extras}]" if extras else "."
-    say(f"installing the course into .venv (pip install -e '{target}'); this takes a minute the first time")
-    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", target], cwd=ROOT, check=True)
+    say(f"installing the course into .venv (pip install -e '{target}'); the first time takes a few minutes")
+    quiet_pip(["install", "--upgrade", "pip"])
+    quiet_pip(["install", "-e", target])
     stamp.write_text("\n".join(installed + [wanted]) + "\n")
+
+
+def quiet_pip(arguments: list[str]) -> None:
+    """Run .venv's pip; its output (notices a beginner cannot act on) is shown only when it fails."""
+    result = subprocess.run([str(BIN / "python"), "-m", "pip", *arguments, "--quiet", "--disable-pip-version-check"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        print(result.stdout, file=sys.stderr)
+        die(f"pip {' '.join(arguments)} failed (its output is above)")
 
 
 def venv_env() -> dict[str, str]:

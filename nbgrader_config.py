@@ -42,8 +42,19 @@ c.CourseDirectory.ignore = [
 c.ClearSolutions.code_stub = {
     "python": '# YOUR CODE HERE\nraise NotImplementedError("not implemented yet: replace this line with your code")',
 }
+# A written answer (a markdown cell with `solution: true, grade: true`) is released with this text;
+# a TA grades it by hand in formgrader. An unchanged stub counts as "not attempted".
+c.ClearSolutions.text_stub = "Write your answer here (a TA grades it by hand)."
 c.ClearOutput.enabled = True
 c.ClearHiddenTests.enabled = True
+
+# ---- due dates and late work ------------------------------------------------------------------
+# Due dates are nbgrader's, per assignment in the gradebook: `nncourse duedate OUT ASSIGNMENT DATE`,
+# formgrader's Manage Assignments, or `nbgrader db assignment add ASSIGNMENT --duedate=DATE`.
+# The late policy applies to nbgrader's own autograde and to every nncourse export and feedback page:
+# none, zero, "10%/day", "2%/hour", "10%/day max 50%" (a share of the score earned, per started day or hour).
+c.AssignLatePenalties.plugin_class = "nncourse.grading.late.LatePenalty"
+c.LatePenalty.policy = "none"
 
 # ---- autograde --------------------------------------------------------------------------------
 # Re-insert graded cells a student deleted, and restore edited ones (credit stays per exercise).

@@ -1,4 +1,4 @@
-"""Print how long `nncourse.checks.check` takes on a correct function, for every exercise.
+"""Print how long `nncourse.checks.check` takes on a correct function (the model answer), for every exercise.
 
     .venv/bin/python benchmarks/check_times.py              # each check, best of 5 runs
     .venv/bin/python benchmarks/check_times.py --repeat 1 sigmoid train
@@ -8,6 +8,8 @@ correct function. The student's call is timed as a student makes it, `check(name
 the autograder's hidden test makes it, `check(name, func, seed=..., hidden=True)` (more cases).
 Each time is the best of --repeat runs (the least disturbed on a shared machine), printed with
 its ratio to the 0.2 s target; lines over the target are marked with "!". A goal, not a test.
+The correct function is the model answer of solutions/, run as a student's code (the checks refuse
+the reference implementation itself, as the grader does).
 """
 from __future__ import annotations
 
@@ -19,19 +21,35 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from nncourse import reference
+import nbformat
+
 from nncourse.checks import EXERCISES, check
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 TARGET = 0.2
 
 
+def model_answer(name: str):
+    """Exercise `name`'s model answer: the notebook's set-up and solution cells, run as a student's cells."""
+    notebook = EXERCISES[name]
+    nb = nbformat.read(os.path.join(ROOT, "solutions", notebook, f"{notebook}.ipynb"), as_version=4)
+    namespace: dict = {}
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and (meta.get("grade_id") == "setup" or meta.get("solution")):
+            exec(compile(cell.source, f"<cell {meta['grade_id']}>", "exec"), namespace)
+    return namespace[name]
+
+
 def best_time(name: str, repeat: int, **kwargs) -> float:
-    """Seconds of the fastest of `repeat` calls of check(name, reference.<name>, **kwargs)."""
+    """Seconds of the fastest of `repeat` calls of check(name, <model answer>, **kwargs)."""
     best = float("inf")
+    func = model_answer(name)
     for _ in range(repeat):
         with contextlib.redirect_stdout(io.StringIO()):  # the check's one line of praise
             start = time.perf_counter()
-            check(name, getattr(reference, name), **kwargs)
+            check(name, func, **kwargs)
             best = min(best, time.perf_counter() - start)
     return best
 

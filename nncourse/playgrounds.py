@@ -15,7 +15,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from nncourse import datasets, reference
-from nncourse.plots import figure_to_png, logic_gate_outputs, plot_logic_gate, plot_training_state
+from nncourse.plots import figure_to_png, plot_logic_gate, plot_training_state
+from nncourse.plots.neuron import logic_gate_outputs
 
 __all__ = ["NeuronPlayground", "NetworkPlayground", "neuron_playground", "network_playground"]
 
@@ -171,23 +172,11 @@ def neuron_playground(gate="and", **options):
 
 # --------------------------------------------------------------------------- a small network
 
-def make_xor_data(n=200, noise=0.1, seed=0):
-    """Points in [-1, 1]^2 labelled 1 where x1 and x2 have different signs (XOR of the signs).
-
-    X float64 (n, 2) with Gaussian noise of standard deviation `noise` added after labelling,
-    y int64 (n,).
-    """
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(-1, 1, size=(n, 2))
-    y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
-    return X + noise * rng.standard_normal((n, 2)), y
-
-
 DATASETS = {
     "moons": lambda: datasets.make_moons(200, noise=0.15, seed=0),
     "circles": lambda: datasets.make_circles(200, noise=0.08, seed=0),
     "spirals": lambda: datasets.make_spirals(300, n_classes=2, noise=0.15, seed=0),
-    "xor": lambda: make_xor_data(200, noise=0.08, seed=0),
+    "xor": lambda: datasets.make_xor(200, noise=0.08, seed=0),
 }
 
 
@@ -289,7 +278,7 @@ class NetworkPlayground(_Playground):
                                      f"loss {history[-1]:.4f}")
 
         try:
-            self.params, self.history = reference.train(
+            self.params, self.history = reference.fit(
                 X, y, self.layer_sizes(), self.activations(), "bce",
                 learning_rate=self.learning_rate.value, epochs=epochs, seed=self.seed,
                 optimizer=self.optimizer.value, callback=redraw)

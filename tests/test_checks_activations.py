@@ -5,5 +5,6 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestActivationsChecks(BankTests):
     bank = activations
+    notebook = "02_activation_functions"
     exercises = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax", "sigmoid_derivative", "tanh_derivative",
                  "relu_derivative", "leaky_relu_derivative")

@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestBackpropChecks(BankTests):
     bank = backprop
+    notebook = "06_backward_propagation"
     exercises = ("dense_backward", "activation_backward", "backward", "numerical_gradient", "relative_error")

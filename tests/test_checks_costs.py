@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestCostChecks(BankTests):
     bank = costs
+    notebook = "05_cost_functions"
     exercises = ("mse", "rmse", "binary_cross_entropy", "cross_entropy")

@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestEvaluationChecks(BankTests):
     bank = evaluation
+    notebook = "08_evaluation_tuning_and_use"
     exercises = ("train_test_split", "standardize", "accuracy", "confusion_matrix")

@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestForwardChecks(BankTests):
     bank = forward
+    notebook = "04_forward_propagation"
     exercises = ("forward", "predict")

@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestLayersChecks(BankTests):
     bank = layers
+    notebook = "03_layers_and_deep_networks"
     exercises = ("dense", "init_params", "count_params", "xor_params")

@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestNeuronChecks(BankTests):
     bank = neuron
+    notebook = "01_the_neuron"
     exercises = ("weighted_sum", "step", "neuron", "and_neuron", "or_neuron")

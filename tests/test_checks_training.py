@@ -5,4 +5,5 @@ from banks.suite import BankTests, pytest_generate_tests  # noqa: F401 - paramet
 
 class TestTrainingChecks(BankTests):
     bank = training
+    notebook = "07_gradient_descent_and_training"
     exercises = ("gd_update", "minibatches", "train")

@@ -85,6 +85,14 @@ def test_moons_without_noise_lie_on_their_half_circles():
     np.testing.assert_allclose(np.linalg.norm(X[y == 1] - [1.0, 0.5], axis=1), 1.0)
 
 
+def test_xor_labels_points_by_the_signs_of_their_coordinates():
+    X, y = datasets.make_xor(500, noise=0.0, seed=4)
+    assert X.shape == (500, 2) and X.dtype == np.float64 and y.dtype == np.int64
+    np.testing.assert_array_equal(y, (np.sign(X[:, 0]) != np.sign(X[:, 1])).astype(int))
+    assert 200 < y.sum() < 300  # about half the quadrants' points
+    np.testing.assert_array_equal(datasets.make_xor(50, seed=1)[0], datasets.make_xor(50, seed=1)[0])
+
+
 def test_regression_sets():
     X, y = datasets.make_regression(50, n_features=3, noise=0.0, kind="linear", seed=0)
     assert X.shape == (50, 3) and y.shape == (50,) and y.dtype == np.float64
@@ -105,6 +113,7 @@ def test_regression_sets():
     lambda: datasets.make_regression(n=10.5),
     lambda: datasets.make_regression(n_features=0),
     lambda: datasets.make_regression(kind="cubic"),
+    lambda: datasets.make_xor(noise=-0.1),
 ])
 def test_generators_reject_bad_arguments(call):
     with pytest.raises(ValueError):

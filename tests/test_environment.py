@@ -32,7 +32,10 @@ def as_bounds(requirements):
 def test_environment_yml_lists_the_same_dependencies_with_the_same_bounds():
     project = pyproject()
     wanted = as_bounds(project["dependencies"] + project["optional-dependencies"]["test"])
-    conda = [entry for entry in conda_environment()["dependencies"] if isinstance(entry, str)]
+    entries = conda_environment()["dependencies"]
+    # conda packages, then the ones conda's pip installs from PyPI (a `- pip: [...]` entry)
+    conda = [entry for entry in entries if isinstance(entry, str)]
+    conda += [text for entry in entries if isinstance(entry, dict) for text in entry.get("pip", [])]
     listed = as_bounds(entry.replace(" ", "") for entry in conda)
     listed.pop("pip", None)
     python = listed.pop("python")

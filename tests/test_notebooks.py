@@ -30,11 +30,13 @@ def read(path: Path) -> nbformat.NotebookNode:
 
 
 def solution_cells(nb):
-    return [cell for cell in nb.cells if nbgrader_meta(cell).get("solution")]
+    """The exercises' code cells (written answers, markdown cells graded by hand, are not exercises)."""
+    return [cell for cell in nb.cells if nbgrader_meta(cell).get("solution") and cell.cell_type == "code"]
 
 
 def graded_cells(nb):
-    return [cell for cell in nb.cells if nbgrader_meta(cell).get("grade")]
+    """The autograded test cells (not the written answers a TA grades by hand)."""
+    return [cell for cell in nb.cells if nbgrader_meta(cell).get("grade") and cell.cell_type == "code"]
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, *, allow_errors: bool) -> nbformat.NotebookNode:

@@ -1,5 +1,7 @@
 """nncourse.plots: every figure builds, says what it shows, renders, and rejects bad input."""
+import ast
 import io
+from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -9,10 +11,25 @@ from IPython.core.formatters import DisplayFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.text import Text
+from nbformat import read as read_notebook
 
 from nncourse import plots, reference
 from nncourse.datasets import load_digits, make_moons
+from nncourse.plots.neuron import logic_gate_outputs
 from nncourse.reference import History
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_plots_name_a_notebook_uses_comes_from_nncourse_plots():
+    used = set()
+    for path in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        for cell in read_notebook(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                used |= {node.attr for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Attribute)
+                         and isinstance(node.value, ast.Name) and node.value.id == "plots"}
+    assert used, "the notebooks draw with nncourse.plots"
+    assert sorted(name for name in used if name not in plots.__all__) == []
 
 
 def texts(fig):
@@ -109,7 +126,7 @@ def test_figure_displays_once_as_png_without_pyplot_integration():
     assert "image/png" in data
     png = data["image/png"]
     assert png.startswith(b"\x89PNG")
-    width, height = plots._png_size(png)
+    width = int.from_bytes(png[16:20], "big")  # from the PNG's IHDR chunk
     # drawn at twice the size it is shown at, so it is sharp on HiDPI screens
     assert metadata["image/png"]["width"] == width // 2
     assert metadata["image/png"]["width"] <= 900
@@ -234,19 +251,19 @@ def test_logic_gate_title_says_the_reference_and_or_neurons_compute_their_gates(
         w, b = make()
         title = plots.plot_logic_gate(w, b, gate).axes[0].get_title()
         assert title == f"✓ this neuron computes {gate.upper()}"
-        assert plots.logic_gate_outputs(w, b, gate)[3]
+        assert logic_gate_outputs(w, b, gate)[3]
 
 
 def test_no_weights_make_one_neuron_compute_xor():
     rng = np.random.default_rng()
     for w1, w2, b in rng.uniform(-2, 2, size=(200, 3)):
-        assert not plots.logic_gate_outputs([w1, w2], b, "xor")[3]
+        assert not logic_gate_outputs([w1, w2], b, "xor")[3]
     title = plots.plot_logic_gate([1, 1], -0.5, "xor").axes[0].get_title()
     assert title.startswith("✗ not XOR") and "1 of 4 inputs wrong" in title
 
 
 def test_logic_gate_outputs_match_the_reference_neuron():
-    X, target, output, computes = plots.logic_gate_outputs([0.7, -0.3], 0.1, "nand", "sigmoid")
+    X, target, output, computes = logic_gate_outputs([0.7, -0.3], 0.1, "nand", "sigmoid")
     assert np.allclose(output, reference.sigmoid(X @ np.array([0.7, -0.3]) + 0.1))
     assert list(target) == [1, 1, 1, 0]
 

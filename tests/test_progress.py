@@ -100,11 +100,11 @@ def test_widget_bar_displays_one_output_with_the_widget_and_its_final_text(monke
 def test_training_in_a_kernel_records_the_widget_and_the_final_text_line():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
-        "from nncourse.reference import train\n"
+        "from nncourse.reference import fit\n"
         "from nncourse.datasets import make_moons\n"
         "X, y = make_moons(60)\n"
-        "params, history = train(X, y, [2, 4, 1], ['tanh', 'sigmoid'], 'bce', epochs=7,\n"
-        "                        progress=True)")]
+        "params, history = fit(X, y, [2, 4, 1], ['tanh', 'sigmoid'], 'bce', epochs=7,\n"
+        "                      progress=True)")]
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     outputs = nb.cells[0].outputs
     assert [o.output_type for o in outputs] == ["display_data"], "no stderr, a single output"

@@ -33,8 +33,10 @@ def test_weighted_sum_gives_a_scalar_for_one_example_and_a_vector_for_a_batch():
 
 
 def test_weighted_sum_rejects_mismatched_sizes():
-    with pytest.raises(ValueError, match="4 weights"):
+    with pytest.raises(ValueError, match=r"x has shape \(7, 5\) and w has shape \(4,\)"):
         ref.weighted_sum(np.ones((7, 5)), np.ones(4))
+    with pytest.raises(ValueError, match="must hold real numbers"):
+        ref.weighted_sum(["a", "b"], np.ones(2))
 
 
 def test_step_is_one_from_zero_on_and_float():
@@ -142,8 +144,10 @@ def test_dense_is_x_at_w_plus_b_and_checks_shapes():
     rng = np.random.default_rng(3)
     X, W, b = rng.standard_normal((7, 5)), rng.standard_normal((5, 3)), rng.standard_normal(3)
     np.testing.assert_allclose(ref.dense(X, W, b), X @ W + b)
-    with pytest.raises(ValueError, match=r"X has 4 columns .* W has 5 rows"):
+    with pytest.raises(ValueError, match=r"X has shape \(7, 4\), W \(5, 3\) and b \(3,\)"):
         ref.dense(X[:, :4], W, b)
+    with pytest.raises(ValueError, match=r"b \(2,\)"):
+        ref.dense(X, W, b[:2])
 
 
 def test_init_params_shapes_scale_and_seeding():
@@ -196,12 +200,12 @@ def test_forward_caches_the_input_and_pre_activation_of_every_layer():
     np.testing.assert_allclose(A_L, A)
 
 
-def test_forward_names_the_layer_whose_shapes_do_not_fit():
+def test_forward_says_which_shapes_do_not_fit():
     params = ref.init_params([5, 4, 3])
-    with pytest.raises(ValueError, match=r"layer 1: W has shape \(5, 4\).*X has 6 columns"):
+    with pytest.raises(ValueError, match=r"X has shape \(7, 6\), W \(5, 4\)"):
         ref.forward(np.ones((7, 6)), params, ["relu", "sigmoid"])
     bad = [params[0], (np.ones((3, 3)), np.zeros(3))]
-    with pytest.raises(ValueError, match=r"layer 2: W has shape \(3, 3\).*layer 1 gives 4 columns"):
+    with pytest.raises(ValueError, match=r"X has shape \(7, 4\), W \(3, 3\)"):  # layer 1 gives 4 columns
         ref.forward(np.ones((7, 5)), bad, ["relu", "sigmoid"])
     with pytest.raises(ValueError, match="2 layers"):
         ref.forward(np.ones((7, 5)), params, ["relu"])
@@ -261,7 +265,7 @@ def test_cross_entropy_formula_zero_probabilities_and_bad_labels():
     y = np.array([0, 2, 1])
     assert ref.cross_entropy(P, y) == pytest.approx(-np.mean(np.log([0.7, 0.8, 0.5])))
     assert np.isfinite(ref.cross_entropy(P, np.array([0, 2, 2]))) and ref.cross_entropy(P, np.array([0, 2, 2])) > 5
-    with pytest.raises(ValueError, match="labels must lie in 0..2"):
+    with pytest.raises(ValueError, match="outside 0..2"):
         ref.cross_entropy(P, np.array([0, 3, 1]))
 
 

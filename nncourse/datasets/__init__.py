@@ -7,7 +7,7 @@ data/DATA-LICENSE.md.
     load_breast_cancer()   569 x 30, 1 = malignant, 0 = benign      (cancer detection)
     load_digits()          1797 x 64 pixels of 8x8 images, 0-9       (digit recognition)
     logic_gate(name)       the 4 inputs of {0, 1}^2 and an AND/OR/XOR/NAND/NOR truth table
-    make_moons, make_circles, make_spirals   2-D classification sets for decision boundaries
+    make_moons, make_circles, make_spirals, make_xor   2-D classification sets for decision boundaries
     make_regression        a small regression set for MSE and RMSE
 """
 from pathlib import Path
@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = [
     "load_breast_cancer", "breast_cancer_names", "load_digits", "DIGITS_CLASS_NAMES",
-    "logic_gate", "LOGIC_GATES", "make_moons", "make_circles", "make_spirals", "make_regression",
+    "logic_gate", "LOGIC_GATES", "make_moons", "make_circles", "make_spirals", "make_xor", "make_regression",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -150,6 +150,19 @@ def make_spirals(n=300, n_classes=2, noise=0.2, seed=0):
         X_parts.append(np.column_stack([r * np.sin(angle), r * np.cos(angle)]))
         y_parts.append(np.full(size, k, dtype=np.int64))
     return _shuffled(np.vstack(X_parts), np.concatenate(y_parts), rng)
+
+
+def make_xor(n=200, noise=0.1, seed=0):
+    """Points in [-1, 1]^2, class 1 where x1 and x2 have different signs (the XOR of the signs).
+
+    Returns X float64 (n, 2), with Gaussian noise of standard deviation `noise` added after
+    labelling, and y int64 (n,). No straight line separates the classes.
+    """
+    n, noise = _check_count(n, 1), _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n, 2))
+    y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
+    return X + noise * rng.standard_normal((n, 2)), y
 
 
 def make_regression(n=100, n_features=1, noise=0.1, kind="sine", seed=0):

@@ -43,7 +43,7 @@ class InstructorError(Exception):
     """A mistake in the command line or the course (no such folder, no notebooks): exit non-zero."""
 
 
-class Refused(Exception):
+class Refused(ValueError):
     """A file the grader will not read; the message says why, in words a student understands."""
 
 
@@ -53,6 +53,7 @@ class Submission:
     notebook: str
     data: bytes | None           # the notebook file's bytes, None when missing or refused
     folder: Path | None          # the student's folder (data files next to the notebook)
+    path: Path | None = None     # the notebook file it was read from (a regular file), None when missing or refused
     problem: str | None = None   # "missing" or "error"
     message: str = ""
     skip: Path | None = None     # a folder inside `folder` that is not the student's (OUT)
@@ -184,6 +185,16 @@ def _extract_zip(archive: Path, target: Path, budget: _ZipBudget) -> None:
         budget.left -= total
 
 
+def extract_safely(archive: Path, target: Path) -> None:
+    """Extract a zip with this module's rules (for LMS downloads, `lms`); raises ValueError or BadZipFile."""
+    _extract_zip(archive, target, _ZipBudget())
+
+
+def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """A student's file, if it is a regular file (not a link) of at most `limit` bytes; else ValueError."""
+    return read_regular(Path(path), limit)
+
+
 def _notebooks_in(folder: Path, notebooks: list[str], skip: Path | None) -> tuple[dict[str, Path], list[str]]:
     """Release notebooks found in `folder` (shallowest wins), and other .ipynb names seen."""
     found: dict[str, Path] = {}
@@ -251,7 +262,7 @@ def collect(submissions: Path, notebooks: list[str], work: Path, out: Path | Non
     result = []
     for student, folder in sorted(students.items()):
         if isinstance(folder, Exception):
-            result += [Submission(student, nb, None, None, "error", str(folder)) for nb in notebooks]
+            result += [Submission(student, nb, None, None, None, "error", str(folder)) for nb in notebooks]
             continue
         skip = Path(out) if out is not None and _inside(out, folder) else None
         found, others = _notebooks_in(folder, notebooks, skip)
@@ -262,14 +273,14 @@ def collect(submissions: Path, notebooks: list[str], work: Path, out: Path | Non
                 if others:
                     seen = ", ".join(sorted(set(map(student_id, others)))[:3])
                     message += f" (found {seen}, not a release file name)"
-                result.append(Submission(student, notebook, None, folder, "missing", message, skip))
+                result.append(Submission(student, notebook, None, folder, None, "missing", message, skip))
                 continue
             try:
                 data = read_regular(path)
             except Refused as refused:
-                result.append(Submission(student, notebook, None, folder, "error", str(refused), skip))
+                result.append(Submission(student, notebook, None, folder, None, "error", str(refused), skip))
                 continue
-            result.append(Submission(student, notebook, data, path.parent, skip=skip))
+            result.append(Submission(student, notebook, data, path.parent, path, skip=skip))
     if all(sub.problem == "missing" for sub in result):
         looked_for = ", ".join(n + ".ipynb" for n in notebooks[:3]) + (", ..." if len(notebooks) > 3 else "")
         raise InstructorError(f"no notebooks found in {root} (looked for {looked_for} "

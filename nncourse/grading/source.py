@@ -21,6 +21,7 @@ from typing import NamedTuple
 import nbformat
 
 _MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
+_HINT = re.compile(r"^\s*\*+Hint:?\*+:?.*(?:\n(?!\s*$).*)*", re.MULTILINE)   # a "*Hint:*" paragraph
 
 
 @dataclass
@@ -29,6 +30,12 @@ class Exercise:
     grade_id: str        # its test cell's grade_id, e.g. "check_sigmoid"
     points: float
     test_source: str     # the source notebook's test cell, hidden tests included
+
+
+@dataclass
+class WrittenAnswer:
+    name: str            # the answer cell's grade_id, e.g. "answer_xor_proof"
+    points: float
 
 
 @dataclass
@@ -42,6 +49,9 @@ class SourceNotebook:
     digest: str = ""                           # sha256 of the source file (part of the resume key)
     demo_sources: set[str] = field(default_factory=set)  # code of the notebook's other cells (demos), stripped
     solution_ids: set[str] = field(default_factory=set)  # grade_ids of the solution cells (one per exercise)
+    written: list[WrittenAnswer] = field(default_factory=list)  # markdown answers a TA grades by hand
+    hints: dict[str, str] = field(default_factory=dict)         # exercise -> the "*Hint:*" lines of its text
+    has_solutions: bool = True                 # False for a student release (no BEGIN SOLUTION, no hidden tests)
 
     @property
     def assignment(self) -> str:
@@ -71,9 +81,23 @@ def load_source(path: Path) -> SourceNotebook:
     except Exception as error:
         raise ValueError(f"{path}: not a readable notebook ({error})") from None
     exercises, locked, test_ids, order, demos, solutions = [], {}, set(), [], set(), set()
+    written, hints, pending_hints = [], {}, []
+    has_solutions = False
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         grade_id = grade_id_of(cell)
+        if "### BEGIN SOLUTION" in cell.source or "### BEGIN HIDDEN TESTS" in cell.source:
+            has_solutions = True
+        if cell.cell_type == "markdown":
+            if meta.get("grade") and meta.get("solution") and grade_id:
+                written.append(WrittenAnswer(grade_id, float(meta.get("points", 0) or 0)))
+            else:
+                pending_hints += [line.strip() for line in _HINT.findall(cell.source)]
+            continue
+        if meta.get("solution") and grade_id:
+            if pending_hints:
+                hints[grade_id] = "\n".join(pending_hints)
+            pending_hints = []
         if cell.cell_type != "code":
             continue
         if not grade_id:
@@ -93,7 +117,7 @@ def load_source(path: Path) -> SourceNotebook:
     if not exercises:
         raise ValueError(f"{path}: no graded test cells (grade: true) in this notebook")
     return SourceNotebook(path.stem, path, exercises, locked, test_ids, order,
-                          hashlib.sha256(raw).hexdigest(), demos, solutions)
+                          hashlib.sha256(raw).hexdigest(), demos, solutions, written, hints, has_solutions)
 
 
 def find_sources(folder: Path) -> dict[str, SourceNotebook]:
@@ -114,6 +138,21 @@ def find_sources(folder: Path) -> dict[str, SourceNotebook]:
                              f"{sources[path.stem].path.parent.name} and {path.parent.name}")
         sources[path.stem] = load_source(path)
     return dict(sorted(sources.items()))
+
+
+def answer_sources(submitted) -> dict[str, str]:
+    """grade_id -> source of every answer cell (`solution: true`) of a submitted notebook (the first of
+    duplicates): the student's own code for an exercise, or their text for a written answer."""
+    answers: dict[str, str] = {}
+    cells = submitted.get("cells") if isinstance(submitted, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        grade_id = grade_id_of(cell)
+        if grade_id and nbgrader_meta(cell).get("solution"):
+            try:
+                answers.setdefault(grade_id, _text(cell.get("source", "")))
+            except ValueError:
+                continue
+    return answers
 
 
 class PlannedCell(NamedTuple):

@@ -30,28 +30,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .proxy import CallTimedOut, Forbidden, StudentNames
+from .records import ExerciseResult, Status
 from .sandbox import Slot
 from .session import GraderError, Session, Tampered, WorkerFault, bounded
 from .source import CellPlan, Exercise, PlannedCell, SourceNotebook
 
-STATUSES = ("passed", "failed", "not attempted", "error", "timeout", "crashed", "missing", "tampered",
-            "forbidden")
-
-__all__ = ["STATUSES", "ExerciseResult", "GraderError", "Timeouts", "grade_notebook", "reference_use_message"]
+__all__ = ["ExerciseResult", "GraderError", "Timeouts", "grade_notebook", "reference_use_message"]
 
 
 def reference_use_message(exercise: str, names) -> str:
-    """The message for an exercise whose code calls the reference (the same as the local check's).
-
-    Its first line fits in 80 characters.
-    """
-    names = list(dict.fromkeys(names)) or ["nncourse.reference"]
-    first = f"{exercise}: your function calls {names[0]}"
-    if len(names) > 1:
-        first += f" and {len(names) - 1} more"
-    if len(first) > 80:
-        first = first[:77] + "..."
-    return first + "\n  the grader gives 0 for calling the reference; write your own"
+    """The message for an exercise whose code calls the reference: the local check's, word for word."""
+    from nncourse.checks import reference_use_message as message
+    return message(exercise, names)
 
 
 @dataclass
@@ -60,19 +50,6 @@ class Timeouts:
     exercise: float = 30.0    # seconds for all the calls one exercise's tests make
     notebook: float = 600.0   # seconds for the whole notebook, restarts included
     startup: float = 60.0     # seconds for a job to start
-
-
-@dataclass
-class ExerciseResult:
-    exercise: str
-    score: float
-    max_score: float
-    status: str
-    message: str
-    mistake: str = ""    # for `failed`: the id of the known mistake the check named, or "other"
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 class InstructorCellFault(Exception):
@@ -216,7 +193,8 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, slot: Slot, files: di
         why = (f"{describe_cell(fault.cell)} of the notebook failed twice in a fresh sandbox ({fault.why}); "
                "this is not your mistake: your instructor will look into it")
         done = {r.exercise for r in results}
-        results += [ExerciseResult(e.name, 0.0, e.points, "error", why) for e in source.exercises if e.name not in done]
+        results += [ExerciseResult(e.name, 0.0, e.points, Status.ERROR, why)
+                    for e in source.exercises if e.name not in done]
         return results, run.notes
     finally:
         run.close()
@@ -225,7 +203,7 @@ def grade_notebook(source: SourceNotebook, plan: CellPlan, slot: Slot, files: di
 
 
 def _grade_exercise(run: _Run, exercise: Exercise, trusted_check) -> ExerciseResult:
-    def result(status: str, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
+    def result(status: Status, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
         return ExerciseResult(exercise.name, score, exercise.points, status, bounded(message, 4000), mistake)
 
     cell = run.solution_cell.get(exercise.name)
@@ -235,18 +213,18 @@ def _grade_exercise(run: _Run, exercise: Exercise, trusted_check) -> ExerciseRes
     if cell is not None and cell.label in run.outcomes:
         outcome, message, _where = run.outcomes[cell.label]
         if outcome == "timeout":
-            return result("timeout", f"{describe_cell(cell)}: {message}")
+            return result(Status.TIMEOUT, f"{describe_cell(cell)}: {message}")
         if outcome == "forbidden":
-            return result("forbidden", reference_use_message(exercise.name, [message]))
+            return result(Status.FORBIDDEN, reference_use_message(exercise.name, [message]))
     for label, (outcome, message, _where) in run.outcomes.items():
         if outcome == "forbidden" and message.rsplit(".", 1)[-1] == exercise.name and run.by_label.get(
                 f"<cell {label}>", cell) is not None and run.by_label[f"<cell {label}>"].students:
-            return result("forbidden", reference_use_message(exercise.name, [message]))
+            return result(Status.FORBIDDEN, reference_use_message(exercise.name, [message]))
     if exercise.name in run.poisoned:
-        return result("timeout", f"{exercise.name}: {run.poisoned[exercise.name]}")
+        return result(Status.TIMEOUT, f"{exercise.name}: {run.poisoned[exercise.name]}")
     for _attempt in range(3):
         if time.monotonic() >= run.deadline:
-            return result("timeout", f"the notebook used up its {run.timeouts.notebook:g} s")
+            return result(Status.TIMEOUT, f"the notebook used up its {run.timeouts.notebook:g} s")
         try:
             session = run.session or run.boot()
             graded = _run_tests(session, exercise, trusted_check, run, cell)
@@ -257,10 +235,10 @@ def _grade_exercise(run: _Run, exercise: Exercise, trusted_check) -> ExerciseRes
             if fault.culprit or fault.status == "timeout":
                 run.poisoned.setdefault(fault.culprit or exercise.name, fault.message)
             return result(fault.status, f"{exercise.name}: {fault.message}")
-        if graded.status in ("crashed", "tampered"):
+        if graded.status in (Status.CRASHED, Status.TAMPERED):
             run.close()
         return graded
-    return result("error", f"{exercise.name}: the sandbox had to be restarted too often")
+    return result(Status.ERROR, f"{exercise.name}: the sandbox had to be restarted too often")
 
 
 def _run_tests(session: Session, exercise: Exercise, trusted_check, run: _Run,
@@ -281,7 +259,7 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, run: _Run,
     printed = io.StringIO()
     code = compile(exercise.test_source, f"<tests of {exercise.name}>", "exec")
 
-    def result(status: str, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
+    def result(status: Status, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
         return ExerciseResult(exercise.name, score, exercise.points, status, bounded(message, 4000), mistake)
 
     try:
@@ -289,32 +267,33 @@ def _run_tests(session: Session, exercise: Exercise, trusted_check, run: _Run,
             exec(code, names)
     except CallTimedOut as timed_out:
         run.poisoned.setdefault(timed_out.culprit or exercise.name, timed_out.message)
-        return result("timeout", f"{exercise.name}: {timed_out.message}")
+        return result(Status.TIMEOUT, f"{exercise.name}: {timed_out.message}")
     except Tampered as tampered:
-        return result("tampered", f"{exercise.name}: {tampered.message}")
+        return result(Status.TAMPERED, f"{exercise.name}: {tampered.message}")
     except WorkerFault:
         raise
     except Forbidden as forbidden:
-        return result("forbidden", reference_use_message(exercise.name, forbidden.names))
+        return result(Status.FORBIDDEN, reference_use_message(exercise.name, forbidden.names))
     except NameError as error:
         message = f"{exercise.name}: {error} in your notebook."
         outcome = run.outcomes.get(cell.label) if cell is not None else None
         if outcome and outcome[0] == "error":
             message += f" Your cell raised {outcome[1]}."
-        return result("failed", message, mistake="other")
+        return result(Status.FAILED, message, mistake="other")
     except AssertionError as error:
-        if _not_attempted(stubs, cell):
-            return result("not attempted", f"{exercise.name}: not attempted (your function still raises "
-                                           "NotImplementedError)")
         text = str(error) or f"{exercise.name}: a hidden test failed."
-        return result("failed", text, mistake=str(getattr(error, "mistake", None) or "other"))
+        mistake = str(getattr(error, "mistake", None) or "other")
+        if mistake == "not-implemented" or _not_attempted(stubs, cell):   # the released stub, untouched
+            return result(Status.NOT_ATTEMPTED, text if mistake == "not-implemented" else
+                          f"{exercise.name}: not attempted (your function still raises NotImplementedError)")
+        return result(Status.FAILED, text, mistake=mistake)
     except Exception as error:
         if _not_attempted(stubs, cell):
-            return result("not attempted", f"{exercise.name}: not attempted (your function still raises "
+            return result(Status.NOT_ATTEMPTED, f"{exercise.name}: not attempted (your function still raises "
                                            "NotImplementedError)")
-        return result("failed", f"{exercise.name}: {type(error).__name__}: {error}", mistake="other")
+        return result(Status.FAILED, f"{exercise.name}: {type(error).__name__}: {error}", mistake="other")
     lines = [line for line in printed.getvalue().splitlines() if line.strip()]
-    return result("passed", lines[-1] if lines else f"{exercise.name}: passed", exercise.points)
+    return result(Status.PASSED, lines[-1] if lines else f"{exercise.name}: passed", exercise.points)
 
 
 def _not_attempted(raised: list, cell: PlannedCell | None) -> bool:

@@ -1,98 +1,104 @@
 """Notebook 02: activation functions g(z) and their derivatives g'(z), elementwise on any shape.
 
-Every function takes an array (or a number) `z` and returns an array of the same shape, in the
-same float type (float32 stays float32). `ACTIVATIONS` maps the course's activation names to the
+Every function takes a number or an array `z` and returns an array of the same shape (float32
+stays float32). `ACTIVATIONS` and `DERIVATIVES` map the course's activation names to the
 functions; `activate(Z, name)` and `activation_derivative(Z, name)` look them up.
 """
 import numpy as np
 
-from ._arrays import as_float
+from .arrays import as_float
 from .neuron import step
 
 
 def linear(z):
-    """Identity g(z) = z (no activation). Any shape."""
+    """Identity g(z) = z (no activation). Any shape; a new array."""
     return as_float(z, "z").copy()
 
 
 def linear_derivative(z):
     """g'(z) = 1 everywhere."""
-    z = as_float(z, "z")
-    return np.ones_like(z)
+    return np.ones_like(as_float(z, "z"))
 
 
 def step_derivative(z):
-    """g'(z) = 0 everywhere (the jump at 0 has no derivative).
-
-    A zero gradient is why a network of step units cannot be trained by gradient descent.
-    """
-    z = as_float(z, "z")
-    return np.zeros_like(z)
+    """g'(z) = 0 everywhere (the jump at 0 has none): why step networks cannot learn by gradients."""
+    return np.zeros_like(as_float(z, "z"))
 
 
 def sigmoid(z):
-    """Logistic sigmoid 1 / (1 + exp(-z)), values in (0, 1). Any shape.
+    """Logistic sigmoid 1 / (1 + exp(-z)), elementwise; values in (0, 1).
 
-    Stable for any z: exp is only ever taken of -|z| <= 0, so it never overflows.
-    z >= 0: 1 / (1 + exp(-z));   z < 0: exp(z) / (1 + exp(z)).
+    z: a number or an array of any shape. Returns an array of the same shape.
+    Never overflows: exp is only taken of -|z| <= 0.
     """
     z = as_float(z, "z")
-    e = np.exp(-np.abs(z))  # in (0, 1]
+    e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def tanh(z):
+    """Hyperbolic tangent, elementwise; values in (-1, 1).
+
+    z: a number or an array of any shape. Returns an array of the same shape.
+    """
+    return np.tanh(as_float(z, "z"))
+
+
+def relu(z):
+    """Rectified linear unit max(0, z), elementwise; values in [0, inf).
+
+    z: a number or an array of any shape. Returns an array of the same shape.
+    """
+    return np.maximum(as_float(z, "z"), 0.0)
+
+
+def leaky_relu(z, alpha=0.01):
+    """Leaky ReLU, elementwise: z where z > 0, alpha * z elsewhere.
+
+    z: a number or an array of any shape; alpha: the slope for z <= 0.
+    Returns an array of the same shape.
+    """
+    z = as_float(z, "z")
+    return np.where(z > 0, z, alpha * z)
+
+
 def sigmoid_derivative(z):
-    """g'(z) = s (1 - s) with s = sigmoid(z); at most 0.25, at z = 0."""
+    """Derivative of the sigmoid at z: s * (1 - s) with s = sigmoid(z). Elementwise, any shape."""
     s = sigmoid(z)
     return s * (1 - s)
 
 
-def tanh(z):
-    """Hyperbolic tangent, values in (-1, 1). Any shape."""
-    return np.tanh(as_float(z, "z"))
-
-
 def tanh_derivative(z):
-    """g'(z) = 1 - tanh(z)^2."""
-    t = tanh(z)
-    return 1 - t**2
-
-
-def relu(z):
-    """Rectified linear unit max(0, z). Any shape."""
-    return np.maximum(as_float(z, "z"), 0)
+    """Derivative of tanh at z: 1 - tanh(z)**2. Elementwise, any shape."""
+    return 1 - tanh(z) ** 2
 
 
 def relu_derivative(z):
-    """g'(z) = 1 where z > 0, else 0 (we take 0 at z = 0)."""
+    """Derivative of ReLU at z: 1.0 where z > 0, else 0.0 (0 at z = 0). Elementwise, any shape."""
     z = as_float(z, "z")
     return (z > 0).astype(z.dtype)
 
 
-def leaky_relu(z, alpha=0.01):
-    """Leaky ReLU: z where z > 0, alpha * z elsewhere. Any shape."""
-    z = as_float(z, "z")
-    return np.where(z > 0, z, z.dtype.type(alpha) * z)
-
-
 def leaky_relu_derivative(z, alpha=0.01):
-    """g'(z) = 1 where z > 0, alpha elsewhere (alpha at z = 0)."""
+    """Derivative of leaky ReLU at z: 1.0 where z > 0, alpha elsewhere (alpha at z = 0).
+
+    z: a number or an array of any shape. Returns an array of the same shape.
+    """
     z = as_float(z, "z")
-    return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha))
+    return np.where(z > 0, 1.0, alpha).astype(z.dtype)
 
 
 def softmax(z):
-    """Softmax along the last axis: exp(z_k) / sum_j exp(z_j); every row sums to 1.
+    """Softmax along the last axis: exp(z_i) / sum_j exp(z_j); every row sums to 1.
 
-    z: (k,) or (m, k). Subtracting the row maximum first changes nothing mathematically and keeps
-    exp from overflowing, so logits like [1000, 999, 0] give [0.731, 0.269, 0.0] exactly.
+    z: (k,) or (m, k) scores. Returns probabilities of the same shape.
+    Subtracts each row's maximum first, so large scores cannot overflow.
     """
     z = as_float(z, "z")
     if z.ndim == 0:
         raise ValueError("softmax needs at least one axis of scores, got a single number")
     e = np.exp(z - z.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)  # in place: e is our own new array
-    return e
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 ACTIVATIONS = {
@@ -115,25 +121,22 @@ DERIVATIVES = {
 }
 
 
-def _check_name(name):
+def activate(Z, name):
+    """g(Z) for the activation called `name`, e.g. activate(Z, "relu")."""
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; known activations: {', '.join(ACTIVATIONS)}")
-
-
-def activate(Z, name):
-    """The activation called `name` applied to Z, e.g. activate(Z, "relu")."""
-    _check_name(name)
     return ACTIVATIONS[name](Z)
 
 
 def activation_derivative(Z, name):
     """g'(Z) for the elementwise activation called `name`.
 
-    Softmax has none: each output depends on the whole row, so its derivative is a matrix per
-    example. Pair softmax with cross-entropy and use costs.output_gradient instead.
+    Softmax has none: each of its outputs depends on the whole row. Pair it with cross-entropy,
+    whose gradient with respect to Z comes from costs.output_gradient.
     """
-    _check_name(name)
     if name == "softmax":
-        raise ValueError("softmax is not elementwise, so it has no elementwise derivative; "
-                         "use it as the last layer with the 'ce' loss (output_gradient gives dZ)")
+        raise ValueError("softmax is not elementwise, so it has no elementwise derivative; use it in "
+                         "the last layer with the 'ce' loss (output_gradient gives that layer's dZ)")
+    if name not in DERIVATIVES:
+        raise ValueError(f"unknown activation {name!r}; known activations: {', '.join(ACTIVATIONS)}")
     return DERIVATIVES[name](Z)

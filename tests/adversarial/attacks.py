@@ -16,7 +16,7 @@ from typing import Callable
 
 from .cases import CORRECT_OR, NB1
 
-NB3 = "03_layers_and_deep_networks"
+NB7 = "07_gradient_descent_and_training"
 SHM_KEY = 0x6E6E6301   # the SysV shared-memory key the attacker leaves behind (if it can)
 
 
@@ -224,10 +224,11 @@ def or_neuron():
 
 PRIVATE_CORE = '''
 import importlib
-_layers = importlib.import_module("nncourse.reference.layers")
+_optimizers = importlib.import_module("nncourse.reference.optimizers")
 
-def dense(X, W, b):
-    return _layers._dense(np.asarray(X, dtype=float), np.asarray(W, dtype=float), np.asarray(b, dtype=float))
+def gd_update(params, grads, learning_rate):
+    learning_rate = _optimizers._positive(learning_rate)          # a private helper of the reference
+    return _optimizers.SGD(learning_rate).step(params, grads)     # and a method of it
 '''
 
 # ---- the wire ------------------------------------------------------------------------------------
@@ -295,8 +296,8 @@ SANDBOX_ATTACKS = [
            expect={"or_neuron": (0, "forbidden")}),
     Attack("precomputes_in_its_cell", solutions={"or_neuron": PRECOMPUTED},
            expect={"or_neuron": (0, "forbidden")}),
-    Attack("calls_a_private_core", notebook=NB3, solutions={"dense": PRIVATE_CORE},
-           expect={"dense": (0, "forbidden")}, message="nncourse.reference.layers._dense"),
+    Attack("calls_a_private_helper", notebook=NB7, solutions={"gd_update": PRIVATE_CORE},
+           expect={"gd_update": (0, "forbidden")}, message="nncourse.reference.optimizers._positive"),
     Attack("forges_a_dag_reply", solutions={"or_neuron": WIRE_DAG}, expect={"or_neuron": (0, "tampered")}),
     Attack("forges_a_huge_line_number", solutions={"or_neuron": HUGE_LINE_NUMBER},
            expect={"or_neuron": (0, "failed")}, message="boom"),

@@ -1,11 +1,14 @@
 """Implementations of notebook 02's exercises (activation functions) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain). CORRECT: (exercise, function).
-Every function is module-level (picklable), as the grader calls students' functions in another process.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it must name or None).
+CORRECT: (exercise, function). Every function is module-level (picklable), as the grader calls
+students' functions in another process.
 """
 import math
 
 import numpy as np
+
+import nncourse.reference
 
 
 def _each(function, z):
@@ -61,8 +64,18 @@ def sigmoid_via_tanh(z):
     return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
 
 
-def sigmoid_clipped(z):
+def sigmoid_clipped_500(z):
+    """exp(500) fits a float64 but not a float32: overflows for float32 input."""
     return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+
+
+def sigmoid_clipped(z):
+    """exp(80) fits a float32 too; sigmoid(80) is 1 to 35 digits."""
+    return 1 / (1 + np.exp(-np.clip(z, -80, 80)))
+
+
+def sigmoid_math_exp(z):
+    return 1 / (1 + math.exp(-z))
 
 
 def _sigmoid_one(v):
@@ -98,6 +111,11 @@ def tanh_formula(z):
 
 def tanh_from_sigmoid(z):
     return 2 * sigmoid_stable(2 * np.asarray(z)) - 1
+
+
+def tanh_reference(z):
+    """A notebook's set-up cell imports from nncourse.reference; this one calls it for its own exercise."""
+    return nncourse.reference.tanh(z)
 
 
 def tanh_loop(z):
@@ -145,6 +163,10 @@ def relu_loop(z):
     return _each(lambda v: max(v, 0.0), z)
 
 
+def relu_python_max(z):
+    return max(0, z)
+
+
 def relu_where(z):
     return np.where(np.asarray(z) > 0, z, 0.0)
 
@@ -188,6 +210,12 @@ def softmax_axis0(z):
 
 def softmax_no_shift(z):
     e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def softmax_axis1(z):
+    """Right for a batch (m, k), but axis=1 does not exist for one example (k,)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -203,7 +231,7 @@ def softmax_global_sum(z):
 
 def softmax_global_shift(z):
     e = np.exp(z - z.max())
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def softmax_stable(z):
@@ -221,9 +249,27 @@ def softmax_rows_loop(z):
     return out
 
 
-def softmax_logsumexp(z):
+def softmax_logsumexp_axis1(z):
     shifted = z - z.max(axis=1)[:, None]
     return np.exp(shifted - np.log(np.exp(shifted).sum(axis=1))[:, None])
+
+
+def softmax_logsumexp(z):
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return np.exp(shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True)))
+
+
+def softmax_rows_loop_any_shape(z):
+    """A loop over the rows of a 2-D view: one example (k,) is a batch of one row."""
+    z = np.asarray(z, dtype=float)
+    rows = np.atleast_2d(z)
+    out = np.empty(rows.shape)
+    for i, row in enumerate(rows):
+        top = max(row)
+        exps = [math.exp(v - top) for v in row]
+        total = sum(exps)
+        out[i] = [e / total for e in exps]
+    return out.reshape(z.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +315,19 @@ def tanh_derivative_square(z):
 
 
 def tanh_derivative_cosh(z):
+    """cosh overflows for |z| above about 710 (89 in float32), with a warning."""
     return 1 / np.cosh(z) ** 2
+
+
+def tanh_derivative_sech_clipped(z):
+    """sech(z)^2 with |z| clipped to 40, where it is already 0 to 34 digits: no overflow."""
+    return 1 / np.cosh(np.clip(z, -40, 40)) ** 2
+
+
+def sigmoid_derivative_reference(z):
+    """Calls the reference sigmoid, an exercise of this same notebook."""
+    s = nncourse.reference.sigmoid(z)
+    return s * (1 - s)
 
 
 def tanh_derivative_loop(z):
@@ -354,48 +412,57 @@ def softmax_squeezed(z):
 
 
 WRONG = [
-    ("sigmoid", sigmoid_naive, "overflowed in np.exp"),
-    ("sigmoid", sigmoid_where_both_branches, "np.where evaluates both branches"),
-    ("sigmoid", sigmoid_math_naive, "overflowed"),
-    ("sigmoid", sigmoid_wrong_sign, "the exponent is minus z"),
-    ("sigmoid", sigmoid_is_tanh, "equals tanh(z)"),
-    ("sigmoid", sigmoid_clipped_narrow, "z clipped to [-10, 10]"),
-    ("tanh", tanh_half, "tanh(z / 2)"),
-    ("tanh", tanh_is_sigmoid, "equals sigmoid(z)"),
-    ("tanh", tanh_sinh, "sinh"),
-    ("relu", relu_abs, "equals |z|"),
-    ("relu", relu_capped, "capped at 1"),
-    ("relu", relu_in_place, "modified its argument z in place"),
-    ("relu", relu_leaky, "equals leaky_relu(z)"),
-    ("leaky_relu", leaky_fixed_alpha, "ignores its alpha argument"),
-    ("leaky_relu", leaky_is_relu, "like relu"),
-    ("leaky_relu", leaky_scales_everything, "alpha * z everywhere"),
-    ("leaky_relu", leaky_constant, "the constant alpha"),
-    ("softmax", softmax_axis0, "columns (axis 0)"),
-    ("softmax", softmax_no_shift, "Subtract each row's own maximum"),
-    ("softmax", softmax_no_keepdims, "keepdims=True"),
-    ("softmax", softmax_global_sum, "sum of the whole batch"),
-    ("softmax", softmax_global_shift, "Subtract each row's own maximum"),
-    ("sigmoid_derivative", sigmoid_derivative_plus, "minus, not plus"),
-    ("sigmoid_derivative", sigmoid_derivative_at_a, "taken at A instead of Z"),
-    ("sigmoid_derivative", sigmoid_derivative_is_sigmoid, "returned sigmoid(z) itself"),
-    ("tanh_derivative", tanh_derivative_at_a, "taken at A instead of Z"),
-    ("tanh_derivative", tanh_derivative_no_square, "square it"),
-    ("tanh_derivative", tanh_derivative_square, "equals tanh(z)²"),
-    ("relu_derivative", relu_derivative_is_relu, "does not mask"),
-    ("relu_derivative", relu_derivative_at_zero, "not z >= 0"),
-    ("relu_derivative", relu_derivative_ones, "does not mask"),
-    ("relu_derivative", relu_derivative_bool, "not booleans or integers"),
-    ("relu_derivative", relu_derivative_in_place, "modified its argument z in place"),
-    ("leaky_relu_derivative", leaky_derivative_fixed_alpha, "ignores its alpha argument"),
-    ("leaky_relu_derivative", leaky_derivative_is_relu_derivative, "like ReLU's"),
-    ("leaky_relu_derivative", leaky_derivative_at_zero, "alpha at z = 0"),
-    ("leaky_relu_derivative", leaky_derivative_is_leaky, "returned leaky_relu(z)"),
-]
-
-WRONG_HIDDEN = [
-    ("relu", relu_two_axes, "the function raised"),
-    ("softmax", softmax_squeezed, "expected (1, "),
+    ("sigmoid", sigmoid_naive, "overflowed in np.exp", "unstable"),
+    ("sigmoid", sigmoid_where_both_branches, "np.where evaluates both branches", "unstable"),
+    ("sigmoid", sigmoid_math_naive, "overflowed", "unstable"),
+    ("sigmoid", sigmoid_math_exp, "np.exp", "math-on-array"),
+    ("sigmoid", sigmoid_clipped_500, "overflowed in np.exp", "unstable"),
+    ("sigmoid", sigmoid_wrong_sign, "the exponent is minus z", "sign-in-exponent"),
+    ("sigmoid", sigmoid_is_tanh, "equals tanh(z)", "tanh-not-sigmoid"),
+    ("sigmoid", sigmoid_clipped_narrow, "z clipped to [-10, 10]", "clips-input"),
+    ("tanh", tanh_half, "tanh(z / 2)", "tanh-half-argument"),
+    ("tanh", tanh_is_sigmoid, "equals sigmoid(z)", "sigmoid-not-tanh"),
+    ("tanh", tanh_sinh, "sinh", "sinh-not-tanh"),
+    ("tanh", tanh_formula, "overflowed in np.exp", "unstable"),
+    ("tanh", tanh_reference, "your function calls nncourse.reference.tanh", "calls-reference"),
+    ("relu", relu_abs, "equals |z|", "abs-not-relu"),
+    ("relu", relu_capped, "capped at 1", "capped-at-1"),
+    ("relu", relu_in_place, "changed its argument z in place", "modifies-input"),
+    ("relu", relu_leaky, "equals leaky_relu(z)", "leaky-not-relu"),
+    ("relu", relu_python_max, "np.maximum(0, z)", "python-max-on-array"),
+    ("relu", relu_two_axes, "Python's max()", "python-max-on-array"),
+    ("relu", nncourse.reference.relu, "your function calls nncourse.reference.relu", "calls-reference"),
+    ("leaky_relu", leaky_fixed_alpha, "ignores alpha", "alpha-ignored"),
+    ("leaky_relu", leaky_is_relu, "like relu", "relu-not-leaky"),
+    ("leaky_relu", leaky_scales_everything, "alpha * z everywhere", "alpha-everywhere"),
+    ("leaky_relu", leaky_constant, "the constant alpha", "constant-alpha"),
+    ("softmax", softmax_axis0, "columns (axis 0)", "wrong-axis"),
+    ("softmax", softmax_axis1, "one example of shape (k,)", "hard-coded-axis"),
+    ("softmax", softmax_logsumexp_axis1, "one example of shape (k,)", "hard-coded-axis"),
+    ("softmax", softmax_rows_loop, "one example of shape (k,)", "fails-on-one-example"),
+    ("softmax", softmax_no_shift, "Subtract each row's own maximum", "unstable"),
+    ("softmax", softmax_no_keepdims, "keepdims=True", "missing-keepdims"),
+    ("softmax", softmax_global_sum, "sum of the whole batch", "whole-batch-sum"),
+    ("softmax", softmax_global_shift, "Subtract each row's own maximum", "unstable"),
+    ("softmax", softmax_squeezed, "expected (1, ", None),
+    ("sigmoid_derivative", sigmoid_derivative_plus, "minus, not plus", "plus-not-minus"),
+    ("sigmoid_derivative", sigmoid_derivative_at_a, "taken at A, not Z", "derivative-at-A"),
+    ("sigmoid_derivative", sigmoid_derivative_is_sigmoid, "returned sigmoid(z) itself", "returned-activation"),
+    ("sigmoid_derivative", sigmoid_derivative_exp, "overflowed in np.exp", "unstable"),
+    ("sigmoid_derivative", sigmoid_derivative_reference, "calls nncourse.reference.sigmoid", "calls-reference"),
+    ("tanh_derivative", tanh_derivative_at_a, "taken at A, not Z", "derivative-at-A"),
+    ("tanh_derivative", tanh_derivative_no_square, "square it", "missing-square"),
+    ("tanh_derivative", tanh_derivative_square, "equals tanh(z)²", "tanh-squared"),
+    ("tanh_derivative", tanh_derivative_cosh, "overflowed in np.cosh", "unstable"),
+    ("relu_derivative", relu_derivative_is_relu, "returned relu(z)", "returned-activation"),
+    ("relu_derivative", relu_derivative_at_zero, "not z >= 0", "one-at-zero"),
+    ("relu_derivative", relu_derivative_ones, "does not mask", "no-mask"),
+    ("relu_derivative", relu_derivative_bool, "not booleans or integers", "not-floats"),
+    ("relu_derivative", relu_derivative_in_place, "changed its argument z in place", "modifies-input"),
+    ("leaky_relu_derivative", leaky_derivative_fixed_alpha, "ignores alpha", "alpha-ignored"),
+    ("leaky_relu_derivative", leaky_derivative_is_relu_derivative, "like ReLU's", "relu-derivative-not-leaky"),
+    ("leaky_relu_derivative", leaky_derivative_at_zero, "alpha at z = 0", "one-at-zero"),
+    ("leaky_relu_derivative", leaky_derivative_is_leaky, "returned leaky_relu(z)", "returned-activation"),
 ]
 
 CORRECT = [
@@ -404,7 +471,6 @@ CORRECT = [
     ("sigmoid", sigmoid_clipped),
     ("sigmoid", sigmoid_loop),
     ("sigmoid", sigmoid_logaddexp),
-    ("tanh", tanh_formula),
     ("tanh", tanh_from_sigmoid),
     ("tanh", tanh_loop),
     ("relu", relu_mask),
@@ -415,12 +481,11 @@ CORRECT = [
     ("leaky_relu", leaky_maximum),
     ("leaky_relu", leaky_loop),
     ("softmax", softmax_stable),
-    ("softmax", softmax_rows_loop),
+    ("softmax", softmax_rows_loop_any_shape),
     ("softmax", softmax_logsumexp),
     ("sigmoid_derivative", sigmoid_derivative_product),
-    ("sigmoid_derivative", sigmoid_derivative_exp),
     ("sigmoid_derivative", sigmoid_derivative_loop),
-    ("tanh_derivative", tanh_derivative_cosh),
+    ("tanh_derivative", tanh_derivative_sech_clipped),
     ("tanh_derivative", tanh_derivative_loop),
     ("relu_derivative", relu_derivative_astype),
     ("relu_derivative", relu_derivative_heaviside),

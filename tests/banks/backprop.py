@@ -1,10 +1,14 @@
 """Implementations of notebook 06's exercises (backward propagation) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain); WRONG_HIDDEN: mistakes only the hidden
-edge cases catch; CORRECT: (exercise, function) right answers written another way.
-Every function is module-level (picklable), as the grader calls students' functions in another process.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it names or None);
+CORRECT: (exercise, function) right answers written another way. Every function is module-level
+(picklable), as the grader calls students' functions in another process.
 """
+import math
+
 import numpy as np
+
+import nncourse.reference
 
 # ---------------------------------------------------------------------------------------------
 # Activation derivatives the bank's implementations share (a student writes these in notebook 02)
@@ -384,6 +388,34 @@ def relerr_max_denominator(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))))
 
 
+def relerr_python_max(a, b):
+    """Right for vectors; on a matrix, Python's max compares whole rows."""
+    return float(max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def relerr_math_fabs(a, b):
+    return float(np.max(math.fabs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def dense_backward_reference(dZ, A_prev, W):
+    """Calls the reference dense_backward, an exercise of this same notebook."""
+    return nncourse.reference.dense_backward(dZ, A_prev, W)
+
+
+def numgrad_restored_exactly(f, x, eps=1e-5):
+    """Nudges x itself, with the flat index the exercise suggests, and puts each entry back exactly."""
+    grad = np.zeros(x.shape)
+    for j in range(x.size):
+        old = x.flat[j]
+        x.flat[j] = old + eps
+        f_plus = f(x)
+        x.flat[j] = old - eps
+        f_minus = f(x)
+        x.flat[j] = old
+        grad.flat[j] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
 def relerr_loops(a, b):
     worst = 0.0
     for x, y in zip(np.ravel(a), np.ravel(b)):
@@ -397,43 +429,44 @@ def relerr_clip(a, b):
 
 
 WRONG = [
-    ("dense_backward", dense_dW_divided_by_m, "do not divide by m again"),
-    ("dense_backward", dense_db_mean, "do not divide by m again"),
-    ("dense_backward", dense_db_wrong_axis, "axis=0"),
-    ("dense_backward", dense_db_keepdims, "keepdims"),
-    ("dense_backward", dense_dW_transposed, "A_prev.T @ dZ"),
-    ("dense_backward", dense_dA_transposed, "dZ @ W.T"),
-    ("dense_backward", dense_no_transpose, "raised ValueError"),
-    ("dense_backward", dense_wrong_order, "(dA_prev, dW, db)"),
-    ("activation_backward", act_derivative_at_A, "not at A"),
-    ("activation_backward", act_formula_of_A_applied_to_Z, "in terms of A"),
-    ("activation_backward", act_relu_no_mask, "Z <= 0"),
-    ("activation_backward", act_relu_mask_on_dA, "Z <= 0"),
-    ("activation_backward", act_relu_in_place, "in place"),
-    ("activation_backward", act_leaky_without_alpha, "alpha"),
-    ("activation_backward", act_forgets_dA, "multiply by dA"),
-    ("backward", backward_skips_first_layer, "one layer early"),
-    ("backward", backward_reverse_order, "reverse order"),
-    ("backward", backward_derivative_at_A, "not at A"),
-    ("backward", backward_wrong_activation_index, "activations[l - 1]"),
-    ("backward", backward_divides_by_m, "do not divide by m"),
-    ("backward", backward_no_activation_derivative, "activation's derivative"),
-    ("backward", backward_uses_own_Z, "layer below"),
-    ("numerical_gradient", numgrad_one_sided, "centred"),
-    ("numerical_gradient", numgrad_divides_by_eps, "2 * eps"),
-    ("numerical_gradient", numgrad_not_restored, "in place"),
-    ("numerical_gradient", numgrad_fixed_eps, "eps you were given"),
-    ("numerical_gradient", numgrad_no_restore_between, "centred"),
-    ("numerical_gradient", numgrad_rows_only, "one entry at a time"),
-    ("relative_error", relerr_no_guard, "1e-8"),
-    ("relative_error", relerr_norms, "elementwise"),
-    ("relative_error", relerr_mean, "largest"),
-    ("relative_error", relerr_no_abs, "abs"),
-    ("relative_error", relerr_elementwise, "one number"),
-    ("relative_error", relerr_max_denominator, "|a| + |b|"),
+    ("dense_backward", dense_backward_reference, "calls nncourse.reference.dense_backward", "calls-reference"),
+    ("relative_error", relerr_python_max, "Python's max()", "python-max-on-array"),
+    ("relative_error", relerr_math_fabs, "np.exp, np.log", "math-on-array"),
+    ("dense_backward", dense_dW_divided_by_m, "do not divide by m again", "divided-by-m-again"),
+    ("dense_backward", dense_db_mean, "do not divide by m again", "divided-by-m-again"),
+    ("dense_backward", dense_db_wrong_axis, "axis=0", "db-wrong-axis"),
+    ("dense_backward", dense_db_keepdims, "keepdims", "db-keepdims"),
+    ("dense_backward", dense_dW_transposed, "A_prev.T @ dZ", "transposed-gradient"),
+    ("dense_backward", dense_dA_transposed, "dZ @ W.T", "transposed-gradient"),
+    ("dense_backward", dense_no_transpose, "raised ValueError", None),
+    ("dense_backward", dense_wrong_order, "(dA_prev, dW, db)", "gradients-out-of-order"),
+    ("activation_backward", act_derivative_at_A, "not at A", "derivative-at-A"),
+    ("activation_backward", act_formula_of_A_applied_to_Z, "in terms of A", "derivative-at-A"),
+    ("activation_backward", act_relu_no_mask, "Z <= 0", "no-mask"),
+    ("activation_backward", act_relu_mask_on_dA, "Z <= 0", "mask-from-dA"),
+    ("activation_backward", act_relu_in_place, "in place", "modifies-input"),
+    ("activation_backward", act_leaky_without_alpha, "alpha", "relu-mask-for-leaky"),
+    ("activation_backward", act_forgets_dA, "multiply by dA", "missing-dA"),
+    ("backward", backward_skips_first_layer, "one layer early", "loop-stops-early"),
+    ("backward", backward_reverse_order, "reverse order", "grads-reversed"),
+    ("backward", backward_derivative_at_A, "not at A", "derivative-at-A"),
+    ("backward", backward_wrong_activation_index, "activations[l - 1]", "wrong-layer-activation"),
+    ("backward", backward_divides_by_m, "do not divide by m", "divided-by-m-again"),
+    ("backward", backward_no_activation_derivative, "activation's derivative", "missing-activation-derivative"),
+    ("backward", backward_uses_own_Z, "layer below", None),
+    ("numerical_gradient", numgrad_one_sided, "centred", "one-sided-difference"),
+    ("numerical_gradient", numgrad_divides_by_eps, "2 * eps", "missing-2"),
+    ("numerical_gradient", numgrad_not_restored, "put every entry back exactly", "modifies-input"),
+    ("numerical_gradient", numgrad_fixed_eps, "eps you were given", "fixed-eps"),
+    ("numerical_gradient", numgrad_no_restore_between, "centred", "half-one-sided"),
+    ("numerical_gradient", numgrad_rows_only, "one entry at a time", "whole-row-nudged"),
+    ("relative_error", relerr_no_guard, "1e-8", "missing-guard"),
+    ("relative_error", relerr_norms, "elementwise", "norm-not-elementwise"),
+    ("relative_error", relerr_mean, "largest", "mean-not-max"),
+    ("relative_error", relerr_no_abs, "abs", "missing-abs"),
+    ("relative_error", relerr_elementwise, "one number", "not-a-number"),
+    ("relative_error", relerr_max_denominator, "|a| + |b|", "max-denominator"),
 ]
-
-WRONG_HIDDEN = []
 
 CORRECT = [
     ("dense_backward", dense_loops),
@@ -446,6 +479,7 @@ CORRECT = [
     ("backward", backward_preallocated),
     ("numerical_gradient", numgrad_in_place_restored),
     ("numerical_gradient", numgrad_flat_copy),
+    ("numerical_gradient", numgrad_restored_exactly),
     ("relative_error", relerr_loops),
     ("relative_error", relerr_clip),
 ]

@@ -1,8 +1,7 @@
 """Implementations of notebook 05's exercises (cost functions) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain): realistic mistakes; the text is the
-named mistake's hint where the check names one.
-WRONG_HIDDEN: the same, for mistakes only the hidden edge cases (m = 1, other shapes) can catch.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it names or None):
+realistic mistakes; the text is the named mistake's fact or hint where the check names one.
 CORRECT: (exercise, function): right answers written another way; the check must accept them.
 Every function is module-level (picklable), as the grader calls students' functions in another process.
 """
@@ -222,38 +221,49 @@ def ce_one_hot(P, y):
     return -np.sum(Y * np.log(np.clip(P, 1e-12, 1.0))) / P.shape[0]
 
 
+def mse_variance(y_pred, y):
+    """The variance of the errors: right only when they average to 0. No factor explains it."""
+    return float(np.var(np.asarray(y_pred, dtype=float).reshape(-1) - np.asarray(y, dtype=float).reshape(-1)))
+
+
+def rmse_math_sqrt(y_pred, y):
+    """math.sqrt of one number is fine."""
+    d = np.asarray(y_pred, dtype=float).reshape(-1) - np.asarray(y, dtype=float).reshape(-1)
+    return math.sqrt(np.mean(d ** 2))
+
+
 WRONG = [
-    ("mse", mse_sum, "not the sum"),
-    ("mse", mse_divides_by_m, "every element"),
-    ("mse", mse_absolute, "square"),
-    ("mse", mse_half, "no 1/2"),
-    ("mse", mse_per_column, "one number"),
-    ("mse", mse_in_place, "in place"),
-    ("mse", mse_root, "square root"),
-    ("mse", mse_broadcast, "broadcast"),
-    ("rmse", rmse_no_sqrt, "square root of the mean"),
-    ("rmse", rmse_sqrt_inside, "square root of the mean"),
-    ("rmse", rmse_sqrt_of_sum, "mean of the squared errors"),
-    ("rmse", rmse_square_of_mean, "square each error"),
-    ("rmse", rmse_broadcast, "broadcast"),
-    ("binary_cross_entropy", bce_no_clip, "clip p to [eps, 1 - eps]"),
-    ("binary_cross_entropy", bce_clip_to_unit_interval, "clip p to [eps, 1 - eps]"),
-    ("binary_cross_entropy", bce_broadcast, "broadcast"),
-    ("binary_cross_entropy", bce_sum, "mean over examples"),
-    ("binary_cross_entropy", bce_no_minus, "minus sign"),
-    ("binary_cross_entropy", bce_one_term, "both terms"),
-    ("cross_entropy", ce_no_clip, "clip"),
-    ("cross_entropy", ce_one_hot_no_clip, "clip"),
-    ("cross_entropy", ce_mean_over_all_entries, "divided by m * k"),
-    ("cross_entropy", ce_mean_over_classes, "mean over the examples"),
-    ("cross_entropy", ce_all_probabilities, "true class"),
-    ("cross_entropy", ce_labels_as_one_hot, "integer labels"),
-    ("cross_entropy", ce_sum, "mean over examples"),
+    ("mse", mse_variance, "mse is ", None),
+    ("mse", mse_sum, "not the sum", "sum-not-mean"),
+    ("mse", mse_divides_by_m, "every element", "divided-by-m"),
+    ("mse", mse_absolute, "square", "mean-absolute-error"),
+    ("mse", mse_half, "no 1/2", "half-mse"),
+    ("mse", mse_per_column, "one number", "not-a-number"),
+    ("mse", mse_in_place, "in place", "modifies-input"),
+    ("mse", mse_root, "square root", "rmse-not-mse"),
+    ("mse", mse_broadcast, "broadcast", "broadcast-to-mxm"),
+    ("rmse", rmse_no_sqrt, "square root of the mean", "missing-sqrt"),
+    ("rmse", rmse_sqrt_inside, "square root of the mean", "sqrt-inside-mean"),
+    ("rmse", rmse_sqrt_of_sum, "mean of the squared errors", "sqrt-of-sum"),
+    ("rmse", rmse_square_of_mean, "square each error", "mean-before-square"),
+    ("rmse", rmse_broadcast, "broadcast", "broadcast-to-mxm"),
+    ("binary_cross_entropy", bce_no_clip, "clip p to [eps, 1 - eps]", "unstable"),
+    ("binary_cross_entropy", bce_clip_to_unit_interval, "clip p to [eps, 1 - eps]", "unstable"),
+    ("binary_cross_entropy", bce_broadcast, "broadcast", "broadcast-to-mxm"),
+    ("binary_cross_entropy", bce_sum, "mean over examples", "sum-not-mean"),
+    ("binary_cross_entropy", bce_no_minus, "minus sign", "wrong-sign"),
+    ("binary_cross_entropy", bce_one_term, "both terms", "only-y-log-p"),
+    ("cross_entropy", ce_no_clip, "clip", "unstable"),
+    ("cross_entropy", ce_one_hot_no_clip, "clip", "unstable"),
+    ("cross_entropy", ce_mean_over_all_entries, "divided by m * k", "divided-by-m-times-k"),
+    ("cross_entropy", ce_mean_over_classes, "mean over the examples", "mean-over-classes"),
+    ("cross_entropy", ce_all_probabilities, "true class", "mean-over-all-entries"),
+    ("cross_entropy", ce_labels_as_one_hot, "integer labels", None),
+    ("cross_entropy", ce_sum, "mean over examples", "sum-not-mean"),
 ]
 
-WRONG_HIDDEN = []
-
 CORRECT = [
+    ("rmse", rmse_math_sqrt),
     ("mse", mse_loops),
     ("mse", mse_dot),
     ("mse", mse_numpy_scalar),

@@ -1,8 +1,8 @@
 """Implementations of notebook 08's exercises (evaluation) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain); WRONG_HIDDEN: mistakes only the hidden
-edge cases catch; CORRECT: (exercise, function) right answers written another way.
-Every function is module-level (picklable), as the grader calls students' functions in another process.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it names or None);
+CORRECT: (exercise, function) right answers written another way. Every function is module-level
+(picklable), as the grader calls students' functions in another process.
 """
 import numpy as np
 
@@ -75,8 +75,17 @@ def split_shuffle_indices(X, y, test_fraction=0.2, seed=0):
     return X[train_idx], X[test_idx], y[train_idx], y[test_idx]
 
 
+def split_no_checks(X, y, test_fraction=0.2, seed=0):
+    """Right for good input, but a test_fraction of 1.5 quietly puts every row in the test set."""
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = min(len(X), int(round(test_fraction * len(X))))
+    return X[order[n_test:]], X[order[:n_test]], y[order[n_test:]], y[order[:n_test]]
+
+
 def split_mask(X, y, test_fraction=0.2, seed=0):
     m = len(X)
+    if len(y) != m or not 0.0 <= test_fraction <= 1.0:
+        raise ValueError("X and y need the same number of rows, and test_fraction must lie in [0, 1]")
     n_test = int(np.round(test_fraction * m))
     is_test = np.zeros(m, dtype=bool)
     is_test[np.random.default_rng(seed).choice(m, size=n_test, replace=False)] = True
@@ -241,38 +250,36 @@ def cm_int32_comparisons(y_pred, y_true, n_classes):
 
 
 WRONG = [
-    ("train_test_split", split_not_shuffled, "shuffle"),
-    ("train_test_split", split_int_size, "int(round("),
-    ("train_test_split", split_ceil_size, "int(round("),
-    ("train_test_split", split_two_permutations, "same permutation"),
-    ("train_test_split", split_overlapping, "disjoint"),
-    ("train_test_split", split_ignores_seed, "seed"),
-    ("train_test_split", split_sklearn_order_wrong, "(X_train, X_test, y_train, y_test)"),
-    ("standardize", std_divides_by_zero, "std is 0"),
-    ("standardize", std_recomputes, "given mean and std"),
-    ("standardize", std_fixes_std_in_place, "in place"),
-    ("standardize", std_adds_epsilon, "std is 0"),
-    ("standardize", std_variance, "std"),
-    ("standardize", std_in_place_X, "in place"),
-    ("accuracy", acc_count, "count"),
-    ("accuracy", acc_percentage, "percentage"),
-    ("accuracy", acc_error_rate, "wrong"),
-    ("accuracy", acc_integer_division, "//"),
-    ("accuracy", acc_boolean_array, "one number"),
-    ("accuracy", acc_broadcast, "flatten"),
-    ("confusion_matrix", cm_transposed, "rows"),
-    ("confusion_matrix", cm_float, "int"),
-    ("confusion_matrix", cm_classes_from_labels, "n_classes"),
-    ("confusion_matrix", cm_fancy_increment, "np.add.at"),
-    ("confusion_matrix", cm_two_classes, "n_classes"),
-]
-
-WRONG_HIDDEN = [
-    ("train_test_split", split_negative_slice, "X_test has 1 row for m = 1"),
+    ("train_test_split", split_shuffle_indices, "raised IndexError, not ValueError", "no-value-error"),
+    ("train_test_split", split_no_checks, "not ValueError", "no-value-error"),
+    ("train_test_split", split_not_shuffled, "shuffle", "not-shuffled"),
+    ("train_test_split", split_int_size, "int(round(", "rounds-down"),
+    ("train_test_split", split_ceil_size, "int(round(", "rounds-up"),
+    ("train_test_split", split_two_permutations, "same permutation", "x-y-misaligned"),
+    ("train_test_split", split_overlapping, "disjoint", "overlapping-sets"),
+    ("train_test_split", split_ignores_seed, "seed", "seed-ignored"),
+    ("train_test_split", split_sklearn_order_wrong, "(X_train, X_test, y_train, y_test)", "wrong-order"),
+    ("standardize", std_divides_by_zero, "std is 0", "zero-std-not-guarded"),
+    ("standardize", std_recomputes, "given mean and std", "own-statistics"),
+    ("standardize", std_fixes_std_in_place, "in place", "modifies-input"),
+    ("standardize", std_adds_epsilon, "std is 0", "epsilon-not-guard"),
+    ("standardize", std_variance, "std", "divided-by-variance"),
+    ("standardize", std_in_place_X, "in place", "modifies-input"),
+    ("accuracy", acc_count, "count", "count-not-fraction"),
+    ("accuracy", acc_percentage, "percentage", "percentage"),
+    ("accuracy", acc_error_rate, "wrong", "error-rate"),
+    ("accuracy", acc_integer_division, "//", "integer-division"),
+    ("accuracy", acc_boolean_array, "one number", "not-a-number"),
+    ("accuracy", acc_broadcast, "flatten", "broadcast-to-mxm"),
+    ("confusion_matrix", cm_transposed, "rows", "transposed"),
+    ("confusion_matrix", cm_float, "int", "not-integers"),
+    ("confusion_matrix", cm_classes_from_labels, "n_classes", "size-from-labels"),
+    ("confusion_matrix", cm_fancy_increment, "np.add.at", "counts-pairs-once"),
+    ("confusion_matrix", cm_two_classes, "n_classes", "size-from-labels"),
+    ("train_test_split", split_negative_slice, "X_test has 1 row for m = 1", "rounds-up"),
 ]
 
 CORRECT = [
-    ("train_test_split", split_shuffle_indices),
     ("train_test_split", split_mask),
     ("standardize", std_where_after_division),
     ("standardize", std_columns_loop),

@@ -1,10 +1,13 @@
 """Implementations of notebook 04's exercises (forward propagation) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain). CORRECT: (exercise, function).
-They look activations up by name in this module's own table, as a student's notebook does.
-Every function is module-level (picklable), as the grader calls students' functions in another process.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it names or None).
+CORRECT: (exercise, function). They look activations up by name in this module's own table, as a
+student's notebook does. Every function is module-level (picklable), as the grader calls students'
+functions in another process.
 """
 import numpy as np
+
+import nncourse.reference
 
 
 def _sigmoid(z):
@@ -152,6 +155,22 @@ def forward_lists_and_copies(X, params, activations):
 # predict
 # ---------------------------------------------------------------------------------------------
 
+def forward_reference_helpers(X, params, activations):
+    """Builds on notebook 03's dense and notebook 02's activations from the reference, as the notebook does."""
+    A, caches = X, []
+    for (W, b), name in zip(params, activations):
+        Z = nncourse.reference.dense(A, W, b)
+        caches.append((A, Z))
+        A = nncourse.reference.activate(Z, name)
+    return A, caches
+
+
+def predict_reference_forward(X, params, activations):
+    """Calls the reference forward, an exercise of this same notebook."""
+    A_L, _ = nncourse.reference.forward(X, params, activations)
+    return (A_L[:, 0] >= 0.5).astype(int) if A_L.shape[1] == 1 else A_L.argmax(axis=1)
+
+
 def predict_greater(X, params, activations):
     A, _ = forward_indexed(X, params, activations)
     return (A[:, 0] > 0.5).astype(int) if A.shape[1] == 1 else A.argmax(axis=1)
@@ -219,33 +238,32 @@ def predict_squeezed(X, params, activations):
 
 
 WRONG = [
-    ("forward", forward_caches_output, "not its input A_prev"),
-    ("forward", forward_caches_swapped, "order is swapped"),
-    ("forward", forward_last_layer_linear, "last layer's activation was not applied"),
-    ("forward", forward_first_activation_everywhere, "first activation"),
-    ("forward", forward_caches_activation, "not the pre-activation Z"),
-    ("forward", forward_returns_output_only, "must return a pair (A_L, caches)"),
-    ("forward", forward_two_layers_only, "A_L has shape"),
-    ("forward", forward_centres_x_in_place, "modified its argument X in place"),
-    ("predict", predict_greater, "use >= 0.5"),
-    ("predict", predict_round, "np.round also sends 0.5 to 0"),
-    ("predict", predict_argmax_axis0, "axis 0"),
-    ("predict", predict_bool, "booleans"),
-    ("predict", predict_float, "float64 values"),
-    ("predict", predict_column, "(m, 1)"),
-    ("predict", predict_always_argmax, "argmax on a single output unit"),
-    ("predict", predict_probabilities, "not labels"),
-]
-
-WRONG_HIDDEN = [
-    ("forward", forward_partial_table, "raised KeyError: 'linear'"),
-    ("predict", predict_squeezed, "the labels has shape ()"),
+    ("predict", predict_reference_forward, "calls nncourse.reference.forward", "calls-reference"),
+    ("forward", forward_caches_output, "not its input", "cache-holds-output"),
+    ("forward", forward_caches_swapped, "order is swapped", "cache-order-swapped"),
+    ("forward", forward_last_layer_linear, "its activation was not applied", "last-activation-missing"),
+    ("forward", forward_first_activation_everywhere, "first activation", "one-activation-everywhere"),
+    ("forward", forward_caches_activation, "is the activation A, not Z", "cache-holds-activation"),
+    ("forward", forward_returns_output_only, "must return a pair (A_L, caches)", None),
+    ("forward", forward_two_layers_only, "A_L has shape", None),
+    ("forward", forward_centres_x_in_place, "changed its argument X in place", "modifies-input"),
+    ("predict", predict_greater, "use >= 0.5", "strict-threshold"),
+    ("predict", predict_round, "np.round also sends 0.5 to 0", "strict-threshold"),
+    ("predict", predict_argmax_axis0, "axis 0", "argmax-over-examples"),
+    ("predict", predict_bool, "booleans", "not-integer-labels"),
+    ("predict", predict_float, "float64 values", "not-integer-labels"),
+    ("predict", predict_column, "(m, 1)", "column-labels"),
+    ("predict", predict_always_argmax, "argmax on one output unit", "argmax-single-unit"),
+    ("predict", predict_probabilities, "not labels", "returned-probabilities"),
+    ("forward", forward_partial_table, "raised KeyError: 'linear'", None),
+    ("predict", predict_squeezed, "the label array has shape ()", None),
 ]
 
 CORRECT = [
     ("forward", forward_indexed),
     ("forward", forward_recursive),
     ("forward", forward_lists_and_copies),
+    ("forward", forward_reference_helpers),
     ("predict", predict_ravel),
     ("predict", predict_loop),
 ]

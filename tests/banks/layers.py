@@ -1,7 +1,8 @@
 """Implementations of notebook 03's exercises (layers and deep networks) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain). CORRECT: (exercise, function).
-Every function is module-level (picklable), as the grader calls students' functions in another process.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it names or None).
+CORRECT: (exercise, function). Every function is module-level (picklable), as the grader calls
+students' functions in another process.
 """
 import math
 
@@ -255,43 +256,45 @@ def xor_scaled():
 
 
 
+def xor_integer_arrays():
+    """Integer weights and biases: the exercise asks for numbers, not floats."""
+    return [(np.array([[1, 1], [1, 1]]), np.array([-1, -2])), (np.array([[2], [-2]]), np.array([-1]))]
+
+
 def dense_squeezed(X, W, b):
     return np.squeeze(X @ W + b)
 
 
 WRONG = [
-    ("dense", dense_no_bias, "forgot the bias"),
-    ("dense", dense_transposed, "transposed"),
-    ("dense", dense_wrong_order, "batch-first"),
-    ("dense", dense_column_bias, "batch-first"),
-    ("dense", dense_with_relu, "applied ReLU"),
-    ("dense", dense_in_place, "modified its argument X in place"),
-    ("init_params", init_zeros, "symmetry"),
-    ("init_params", init_identical_columns, "columns of W of layer 1"),
-    ("init_params", init_small, "standard deviation"),
-    ("init_params", init_unscaled, "standard deviation"),
-    ("init_params", init_ignores_seed, "the seed is ignored"),
-    ("init_params", init_global_random, "same seed"),
-    ("init_params", init_transposed, "transposed"),
-    ("init_params", init_row_bias, "has shape (1, "),
-    ("init_params", init_positive, "negative entries"),
-    ("init_params", init_random_bias, "not all zeros"),
-    ("init_params", init_includes_input_layer, "the input layer has no parameters"),
-    ("init_params", init_dict, "returned dict, expected a list of (W, b) pairs"),
-    ("count_params", count_weights_only, "not the biases"),
-    ("count_params", count_input_bias, "bias to the input layer"),
-    ("count_params", count_bias_per_input, "per input unit"),
-    ("count_params", count_float, "expected the int"),
-    ("count_params", count_units, "counted the units"),
-    ("count_params", count_skips_first, "skipped the first layer"),
-    ("xor_params", xor_is_or, "it computes OR"),
-    ("xor_params", xor_is_xnor, "XNOR"),
-    ("xor_params", xor_row_output_weights, "transposed"),
-    ("xor_params", xor_flat, "4 layers"),
-]
-
-WRONG_HIDDEN = [
-    ("dense", dense_squeezed, "has shape ("),
+    ("dense", dense_no_bias, "forgot the bias", "no-bias"),
+    ("dense", dense_transposed, "transposed", "transposed-output"),
+    ("dense", dense_wrong_order, "batch-first", None),
+    ("dense", dense_column_bias, "batch-first", None),
+    ("dense", dense_with_relu, "applied ReLU", "activation-applied"),
+    ("dense", dense_in_place, "changed its argument X in place", "modifies-input"),
+    ("init_params", init_zeros, "symmetry", "zero-weights"),
+    ("init_params", init_identical_columns, "W of layer 1 has identical columns", "symmetric-units"),
+    ("init_params", init_small, "standard deviation", "wrong-scale"),
+    ("init_params", init_unscaled, "standard deviation", "wrong-scale"),
+    ("init_params", init_ignores_seed, "the seed is ignored", "seed-ignored"),
+    ("init_params", init_global_random, "same seed", "not-reproducible"),
+    ("init_params", init_transposed, "transposed", "transposed-W"),
+    ("init_params", init_row_bias, "has shape (1, ", "2d-bias"),
+    ("init_params", init_positive, "negative entries", "not-centred"),
+    ("init_params", init_random_bias, "not all zeros", "nonzero-bias"),
+    ("init_params", init_includes_input_layer, "the input layer has no (W, b)", None),
+    ("init_params", init_dict, "must be a list of (W, b) pairs, not dict", None),
+    ("count_params", count_weights_only, "not the biases", "weights-only"),
+    ("count_params", count_input_bias, "bias to the input layer", "input-layer-bias"),
+    ("count_params", count_bias_per_input, "per input unit", "bias-per-input"),
+    ("count_params", count_float, "expected the int", "not-an-int"),
+    ("count_params", count_units, "counted the units", "counted-units"),
+    ("count_params", count_skips_first, "skipped the first layer", "skipped-first-layer"),
+    ("xor_params", xor_is_or, "computes OR, not XOR", "not-xor"),
+    ("xor_params", xor_is_xnor, "XNOR", "not-xor"),
+    ("xor_params", xor_row_output_weights, "transposed", "transposed-W"),
+    ("xor_params", xor_flat, "4 layers", None),
+    ("dense", dense_squeezed, "has shape (", None),
 ]
 
 CORRECT = [
@@ -309,4 +312,5 @@ CORRECT = [
     ("count_params", count_by_building),
     ("xor_params", xor_nand_or_and),
     ("xor_params", xor_scaled),
+    ("xor_params", xor_integer_arrays),
 ]

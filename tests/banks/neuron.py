@@ -1,9 +1,12 @@
 """Implementations of notebook 01's exercises (the neuron) that the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain). CORRECT: (exercise, function).
-Every function is module-level (picklable), as the grader calls students' functions in another process.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it must name or None).
+CORRECT: (exercise, function). Every function is module-level (picklable), as the grader calls
+students' functions in another process.
 """
 import numpy as np
+
+from nncourse import reference
 
 # ---------------------------------------------------------------------------------------------
 # weighted_sum
@@ -27,6 +30,16 @@ def ws_column(x, w):
 
 def ws_sum_of_sums(x, w):
     return np.sum(x, axis=-1) * np.sum(w)
+
+
+def ws_python_sum(x, w):
+    """Right for one example; for a batch, Python's sum adds the rows (axis 0)."""
+    return sum(x * w)
+
+
+def ws_in_place(x, w):
+    x *= w
+    return x.sum(axis=-1)
 
 
 def ws_loop(x, w):
@@ -128,6 +141,11 @@ def neuron_dot(x, w, b, activation=step_where):
     return activation(np.dot(x, w) + b)
 
 
+def neuron_reference_step(x, w, b, activation=reference.step):
+    """Copies the set-up cells' pattern for its own exercise: the default is the reference's step."""
+    return activation(x @ w + b)
+
+
 def neuron_loop(x, w, b, activation=step_heaviside):
     z = ws_loop(x, w) + b
     return activation(z)
@@ -193,33 +211,33 @@ def ws_squeezed(x, w):
 
 
 WRONG = [
-    ("weighted_sum", ws_elementwise, "did not add the products up"),
-    ("weighted_sum", ws_total, "whole batch"),
-    ("weighted_sum", ws_transposed, "raised ValueError"),
-    ("weighted_sum", ws_column, "(m, 1)"),
-    ("weighted_sum", ws_sum_of_sums, "sum of x by the sum of w"),
-    ("step", step_greater, "use >=, not >"),
-    ("step", step_bool, "expected floats"),
-    ("step", step_int, "expected floats"),
-    ("step", step_sign, "sign(z)"),
-    ("step", step_in_place, "modified its argument z in place"),
-    ("neuron", neuron_bias_after, "added the bias after the activation"),
-    ("neuron", neuron_always_step, "instead of the activation it was given"),
-    ("neuron", neuron_no_activation, "without the activation"),
-    ("neuron", neuron_no_bias, "ignored the bias"),
-    ("neuron", neuron_default_sigmoid, "default activation is step"),
-    ("and_neuron", and_gives_or, "it computes OR"),
-    ("and_neuron", and_positive_bias, "it computes always 1"),
-    ("and_neuron", and_weights_only, "must return a pair (w, b)"),
-    ("and_neuron", and_column_weights, "w has shape (2, 1)"),
-    ("and_neuron", and_nand, "it computes NAND"),
-    ("or_neuron", or_gives_and, "it computes AND"),
-    ("or_neuron", or_zero_bias, "it computes always 1"),
-    ("or_neuron", or_too_low, "it computes always 0"),
-]
-
-WRONG_HIDDEN = [
-    ("weighted_sum", ws_squeezed, "a batch of one example"),
+    ("weighted_sum", ws_elementwise, "did not add the products", "no-sum"),
+    ("weighted_sum", ws_total, "whole batch", "summed-whole-batch"),
+    ("weighted_sum", ws_transposed, "raised ValueError", None),
+    ("weighted_sum", ws_column, "(m, 1)", "column-output"),
+    ("weighted_sum", ws_sum_of_sums, "sum of x by the sum of w", "sum-times-sum"),
+    ("weighted_sum", ws_squeezed, "a batch of one example", "squeezed-batch"),
+    ("weighted_sum", ws_python_sum, "Python's sum()", "python-sum-on-array"),
+    ("weighted_sum", ws_in_place, "changed its argument x in place", "modifies-input"),
+    ("step", step_greater, "use >=, not >", "strict-inequality"),
+    ("step", step_bool, "expected floats", "not-floats"),
+    ("step", step_int, "expected floats", "not-floats"),
+    ("step", step_sign, "sign(z)", "sign-not-step"),
+    ("step", step_in_place, "changed its argument z in place", "modifies-input"),
+    ("neuron", neuron_bias_after, "added the bias after the activation", "bias-after-activation"),
+    ("neuron", neuron_always_step, "instead of the activation it was given", "always-step"),
+    ("neuron", neuron_no_activation, "without the activation", "no-activation"),
+    ("neuron", neuron_no_bias, "ignored the bias", "no-bias"),
+    ("neuron", neuron_default_sigmoid, "default activation is step", "default-activation"),
+    ("neuron", neuron_reference_step, "calls nncourse.reference.step", "calls-reference"),
+    ("and_neuron", and_gives_or, "computes OR, not AND", "wrong-gate"),
+    ("and_neuron", and_positive_bias, "computes always 1", "wrong-gate"),
+    ("and_neuron", and_weights_only, "must return a pair (w, b)", "not-a-pair"),
+    ("and_neuron", and_column_weights, "w has shape (2, 1)", None),
+    ("and_neuron", and_nand, "computes NAND", "wrong-gate"),
+    ("or_neuron", or_gives_and, "computes AND, not OR", "wrong-gate"),
+    ("or_neuron", or_zero_bias, "computes always 1", "wrong-gate"),
+    ("or_neuron", or_too_low, "computes always 0", "wrong-gate"),
 ]
 
 CORRECT = [

@@ -1,19 +1,17 @@
 """Implementations of notebook 07's exercises (gradient descent and training) the checks must judge rightly.
 
-WRONG: (exercise, function, text the failure must contain); WRONG_HIDDEN: mistakes only the hidden
-edge cases catch; CORRECT: (exercise, function) right answers written another way.
-Every function is module-level (picklable), as the grader calls students' functions in another process.
-The trains build on the reference implementations of earlier notebooks (forward, backward, costs),
-as a student's notebook 07 does.
+WRONG: (exercise, function, text the failure must contain, id of the mistake it names or None);
+CORRECT: (exercise, function) right answers written another way. Every function is module-level
+(picklable), as the grader calls students' functions in another process. The trains build on the
+reference implementations of earlier notebooks (init_params, forward, cost, output_gradient,
+backward), imported as notebook 07's set-up cell imports them.
 """
 import math
 
 import numpy as np
 
-from nncourse.reference.backprop import backward
-from nncourse.reference.costs import cost, output_gradient
-from nncourse.reference.forward import forward
-from nncourse.reference.layers import init_params
+import nncourse.reference
+from nncourse.reference import activate, backward, cost, forward, init_params, output_gradient
 
 # ---------------------------------------------------------------------------------------------
 # gd_update
@@ -118,6 +116,15 @@ def mb_own_seed(X, y, batch_size, rng):
         yield X[batch], y[batch]
 
 
+def mb_range_m_minus_1(X, y, batch_size, rng):
+    """range(0, m - 1, batch_size): loses the last batch when it has one example (m % batch_size == 1)."""
+    m = len(X)
+    order = rng.permutation(m)
+    for start in range(0, m - 1, batch_size):
+        batch = order[start:start + batch_size]
+        yield X[batch], y[batch]
+
+
 def mb_overlapping(X, y, batch_size, rng):
     """Steps by batch_size - 1: neighbouring batches share an example."""
     order = rng.permutation(len(X))
@@ -192,7 +199,7 @@ def _step(params, X_batch, y_batch, activations, loss, learning_rate):
 
 def _train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, batch_size=None,
            seed=0, *, sign=1.0, history_of="weighted", init_seed=None, shuffle_seed=None,
-           ignore_batch_size=False, update=True):
+           ignore_batch_size=False, update=True, fresh_rng_each_epoch=False, cost_after_step=False):
     """A training loop with switches that reproduce the usual mistakes."""
     X = np.asarray(X, dtype=float)
     params = init_params(layer_sizes, seed if init_seed is None else init_seed)
@@ -200,12 +207,16 @@ def _train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, 
     size = len(X) if batch_size is None or ignore_batch_size else batch_size
     history = []
     for _ in range(epochs):
+        if fresh_rng_each_epoch:
+            rng = np.random.default_rng(seed)
         costs, sizes = [], []
         for X_batch, y_batch in _batches(X, y, size, rng):
             new_params, batch_cost = _step(params, X_batch, y_batch, activations, loss,
                                            sign * learning_rate)
             if update:
                 params = new_params
+            if cost_after_step:
+                batch_cost = cost(forward(X_batch, params, activations)[0], y_batch, loss)
             costs.append(batch_cost)
             sizes.append(len(X_batch))
         if history_of == "weighted":
@@ -214,6 +225,8 @@ def _train(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100, 
             history.extend(costs)
         elif history_of == "last batch":
             history.append(costs[-1])
+        elif history_of == "plain mean":
+            history.append(float(np.mean(costs)))
         elif history_of == "sum":
             history.append(float(np.sum(costs)))
     return params, history
@@ -313,6 +326,72 @@ def train_returns_history_first(X, y, layer_sizes, activations, loss, learning_r
     return history, params
 
 
+def train_unweighted_mean(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
+                          batch_size=None, seed=0):
+    """The plain mean of the batch costs: the smaller last batch weighs as much as a full one."""
+    return _train(X, y, layer_sizes, activations, loss, learning_rate, epochs, batch_size, seed,
+                  history_of="plain mean")
+
+
+def train_cost_after_step(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
+                          batch_size=None, seed=0):
+    return _train(X, y, layer_sizes, activations, loss, learning_rate, epochs, batch_size, seed,
+                  cost_after_step=True)
+
+
+def train_same_shuffle_every_epoch(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
+                                   batch_size=None, seed=0):
+    """Makes rng = default_rng(seed) inside the epoch loop: every epoch sees the same batches."""
+    return _train(X, y, layer_sizes, activations, loss, learning_rate, epochs, batch_size, seed,
+                  fresh_rng_each_epoch=True)
+
+
+def _own_forward(X, params, activations):
+    """A forward pass that zips params with activations: extra names are silently ignored."""
+    A, caches = X, []
+    for (W, b), name in zip(params, activations):
+        Z = A @ W + b
+        caches.append((A, Z))
+        A = activate(Z, name)
+    return A, caches
+
+
+def train_no_value_error(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
+                         batch_size=None, seed=0):
+    """Right for valid arguments, but an unknown loss is taken as "mse" and extra activations are ignored."""
+    params = init_params(layer_sizes, seed)
+    rng = np.random.default_rng(seed)
+    known = loss if loss in ("bce", "ce") else "mse"
+    size = len(X) if batch_size is None else batch_size
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        for X_batch, y_batch in _batches(X, y, size, rng):
+            A_L, caches = _own_forward(X_batch, params, activations)
+            total += cost(A_L, y_batch, known) * len(X_batch)
+            dZ_L = output_gradient(A_L, caches[-1][1], y_batch, known, activations[len(params) - 1])
+            grads = backward(dZ_L, caches, params, activations[:len(params)])
+            params = [(W - learning_rate * dW, b - learning_rate * db) for (W, b), (dW, db) in zip(params, grads)]
+        history.append(total / len(X))
+    return params, history
+
+
+def train_calls_reference_minibatches(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
+                                      batch_size=None, seed=0):
+    """Everything right, but the batches come from nncourse.reference.minibatches, an exercise of this notebook."""
+    params = init_params(layer_sizes, seed)
+    rng = np.random.default_rng(seed)
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        batches = [(X, y)] if batch_size is None else nncourse.reference.minibatches(X, y, batch_size, rng)
+        for X_batch, y_batch in batches:
+            params, batch_cost = _step(params, X_batch, y_batch, activations, loss, learning_rate)
+            total += batch_cost * len(X_batch)
+        history.append(total / len(X))
+    return params, history
+
+
 def train_reference_style(X, y, layer_sizes, activations, loss, learning_rate=0.1, epochs=100,
                           batch_size=None, seed=0):
     return _train(X, y, layer_sizes, activations, loss, learning_rate, epochs, batch_size, seed)
@@ -339,9 +418,9 @@ def train_own_init_cost_after_epoch(X, y, layer_sizes, activations, loss, learni
     return params, history
 
 
-def train_seeded_global_unweighted(X, y, layer_sizes, activations, loss, learning_rate=0.1,
-                                   epochs=100, batch_size=None, seed=0):
-    """np.random.seed(seed) and the plain mean of the batch costs: reproducible, so fine."""
+def train_seeded_global(X, y, layer_sizes, activations, loss, learning_rate=0.1,
+                        epochs=100, batch_size=None, seed=0):
+    """np.random.seed(seed) instead of one generator: reproducible, shuffled afresh every epoch, so fine."""
     np.random.seed(seed)
     params = [(np.random.normal(0, 1 / math.sqrt(n_in), (n_in, n_out)), np.zeros(n_out))
               for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
@@ -349,43 +428,49 @@ def train_seeded_global_unweighted(X, y, layer_sizes, activations, loss, learnin
     history = []
     for _ in range(epochs):
         order = np.random.permutation(len(X))
-        batch_costs = []
+        total = 0.0
         for start in range(0, len(X), size):
             batch = order[start:start + size]
             params, batch_cost = _step(params, X[batch], y[batch], activations, loss, learning_rate)
-            batch_costs.append(batch_cost)
-        history.append(sum(batch_costs) / len(batch_costs))
+            total += batch_cost * len(batch)
+        history.append(total / len(X))
     return params, history
 
 
 WRONG = [
-    ("gd_update", gd_ascent, "went up"),
-    ("gd_update", gd_forgets_b, "biases"),
-    ("gd_update", gd_in_place, "in place"),
-    ("gd_update", gd_replaces_list_items, "in place"),
-    ("gd_update", gd_no_rate_on_b, "learning_rate * db"),
-    ("gd_update", gd_first_layer_only, "every layer"),
-    ("minibatches", mb_not_shuffled, "shuffle"),
-    ("minibatches", mb_with_replacement, "exactly once"),
-    ("minibatches", mb_drops_last, "last"),
-    ("minibatches", mb_two_permutations, "same permutation"),
-    ("minibatches", mb_global_random, "rng"),
-    ("minibatches", mb_own_seed, "rng"),
-    ("minibatches", mb_overlapping, "exactly once"),
-    ("train", train_ascent, "went up"),
-    ("train", train_history_per_batch, "one mean cost per epoch"),
-    ("train", train_history_last_batch, "mean cost over the epoch"),
-    ("train", train_history_sum, "mean cost over the epoch"),
-    ("train", train_ignores_seed, "seed"),
-    ("train", train_ignores_batch_size, "batch_size"),
-    ("train", train_never_updates, "did not change"),
-    ("train", train_history_with_initial_cost, "one mean cost per epoch"),
-    ("train", train_unseeded_global_random, "same seed"),
-    ("train", train_mse_half_gradient, "off by a factor 2"),
-    ("train", train_returns_history_first, "swapped"),
+    ("gd_update", gd_ascent, "goes up the gradient", "ascent"),
+    ("gd_update", gd_forgets_b, "biases", "forgot-b"),
+    ("gd_update", gd_in_place, "in place", "modifies-input"),
+    ("gd_update", gd_replaces_list_items, "in place", "modifies-input"),
+    ("gd_update", gd_no_rate_on_b, "learning_rate * db", "no-rate-on-b"),
+    ("gd_update", gd_first_layer_only, "every layer", "only-first-layer"),
+    ("gd_update", nncourse.reference.gd_update, "calls nncourse.reference.gd_update", "calls-reference"),
+    ("minibatches", mb_not_shuffled, "shuffle", "not-shuffled"),
+    ("minibatches", mb_with_replacement, "exactly once", "repeats-examples"),
+    ("minibatches", mb_drops_last, "the last, smaller batch is missing", "drops-last-batch"),
+    ("minibatches", mb_range_m_minus_1, "the last, smaller batch is missing", "drops-last-batch"),
+    ("minibatches", mb_two_permutations, "same permutation", "x-y-misaligned"),
+    ("minibatches", mb_global_random, "rng", "rng-ignored"),
+    ("minibatches", mb_own_seed, "rng", "rng-ignored"),
+    ("minibatches", mb_overlapping, "exactly once", "repeats-examples"),
+    ("train", train_ascent, "stepped up the gradient", "ascent"),
+    ("train", train_history_per_batch, "one per batch", "history-per-batch"),
+    ("train", train_history_last_batch, "epoch's mean cost", "wrong-epoch-cost"),
+    ("train", train_history_sum, "epoch's mean cost", "wrong-epoch-cost"),
+    ("train", train_unweighted_mean, "plain mean of the batch costs", "unweighted-epoch-mean"),
+    ("train", train_cost_after_step, "after the epoch's step", "cost-after-step"),
+    ("train", train_own_init_cost_after_epoch, "after the epoch's step", "cost-after-step"),
+    ("train", train_same_shuffle_every_epoch, "same batches", "same-shuffle-every-epoch"),
+    ("train", train_no_value_error, "no ValueError was raised", "no-value-error"),
+    ("train", train_calls_reference_minibatches, "calls nncourse.reference.minibatches", "calls-reference"),
+    ("train", train_ignores_seed, "seed", "seed-ignored"),
+    ("train", train_ignores_batch_size, "batch_size", "batch-size-ignored"),
+    ("train", train_never_updates, "did not change", "params-not-updated"),
+    ("train", train_history_with_initial_cost, "entries for epochs", None),
+    ("train", train_unseeded_global_random, "same seed", "not-reproducible"),
+    ("train", train_mse_half_gradient, "half the cost's gradient", "gradient-factor-2"),
+    ("train", train_returns_history_first, "swapped", "swapped-return"),
 ]
-
-WRONG_HIDDEN = []
 
 CORRECT = [
     ("gd_update", gd_loop_lists),
@@ -397,6 +482,5 @@ CORRECT = [
     ("minibatches", mb_choice_lists),
     ("minibatches", mb_python_lists),
     ("train", train_reference_style),
-    ("train", train_own_init_cost_after_epoch),
-    ("train", train_seeded_global_unweighted),
+    ("train", train_seeded_global),
 ]
