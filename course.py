@@ -77,7 +77,8 @@ def is_root() -> bool:
 
 
 def ensure_system_packages() -> None:
-    """Chromium (browser tests) and PostgreSQL (gradebook scale test) from Debian's packages.
+    """bubblewrap (the grader's sandbox), Chromium (browser tests) and PostgreSQL (gradebook scale
+    test) from Debian's packages.
 
     Installed only when missing and when we may (root with apt-get); otherwise the tests that need
     them fail with a message saying what to install. They are never skipped silently.
@@ -85,6 +86,8 @@ def ensure_system_packages() -> None:
     import glob
 
     missing = []
+    if shutil.which("bwrap") is None:
+        missing += ["bubblewrap"]
     if not CHROMIUM.exists():
         missing += ["chromium"]
     if not glob.glob(PG_CTL_GLOB):

@@ -55,6 +55,9 @@ def add_commands(subparsers) -> None:
                             "nbgrader_config.py); kept in OUT for every later export")
     _missing_option(grade)
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="run students' code WITHOUT a sandbox (as you, seeing all you can see); "
+                            "the summary and every CSV say so")
     grade.set_defaults(run=run_autograde)
 
     feedback = subparsers.add_parser("feedback", help="rewrite OUT/feedback/ (and the zips) from OUT's results")
@@ -148,7 +151,8 @@ def run_autograde(args) -> int:
         db_url=args.db, notebooks=args.notebooks,
         timeouts=Timeouts(cell=args.cell_timeout, exercise=args.timeout),
         limits=Limits(memory_bytes=max(0, args.memory) * 1024**2), progress=not args.no_progress,
-        force=args.force, missing=args.missing, late_policy=args.late_policy)
+        force=args.force, missing=args.missing, late_policy=args.late_policy,
+        unsafe_no_sandbox=args.unsafe_no_sandbox)
     try:
         print(autograde(options))
     except InstructorError as error:
