@@ -240,12 +240,17 @@ def _student_frame(error: BaseException):
 
 
 def _student_line(error: BaseException) -> tuple[str | None, str]:
-    """('file:line: source', source) of the innermost traceback frame that is student code."""
+    """('where: source', source) of the innermost traceback frame that is student code.
+
+    A notebook cell's code (IPython's /tmp/ipykernel_*/*.py, or the grader's "<cell ...>") is
+    "cell line N": the file name means nothing to a student; a file keeps its name.
+    """
     frame = _student_frame(error)
     if frame is None:
         return None, ""
     source = (frame.line or linecache.getline(frame.filename, frame.lineno) or "").strip()
-    where = f"{frame.filename}:{frame.lineno}"
+    in_cell = "ipykernel_" in frame.filename or frame.filename.startswith("<")
+    where = f"cell line {frame.lineno}" if in_cell else f"{frame.filename}:{frame.lineno}"
     return (f"{where}: {source}" if source else where), source
 
 

@@ -463,9 +463,10 @@ def check_relative_error(func, rng, hidden):
     a32, b32 = _relative_error_case(rng, (n, m))
     cases.append((a32.astype(np.float32), b32.astype(np.float32)))
     same = rng.normal(0.0, 1.0, size=(n, m))
-    cases += [(same, same.copy()), (np.zeros((2, 3)), np.zeros((2, 3))), (np.array([0.5]), np.array([0.25]))]
+    cases += [(same, same.copy()), (np.zeros((2, 3)), np.zeros((2, 3))), (np.array([0.5]), np.array([0.25])),
+              _relative_error_case(rng, (3, 4, 2))]
     if hidden:
-        cases += [_relative_error_case(rng, (3, 4, 2))]
+        cases += [_relative_error_case(rng, (2 * m + 7, n + 5)), _relative_error_case(rng, (2, n, 3))]
     for a, b in cases:
         desc = describe(a=a, b=b)
         got = call_student(name, func, a, b, names=("a", "b"), input_desc=desc)

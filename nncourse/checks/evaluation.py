@@ -167,7 +167,7 @@ def check_standardize(func, rng, hidden):
     name = "standardize"
     m, n = distinct_sizes(rng, 2, 3, 9)
     shapes = [((m, n), False, np.float64), ((n + 2, m), True, np.float64), ((m, n), True, np.float32),
-              ((1, n), True, np.float64), ((m, n), "all", np.float64)]
+              ((1, n), True, np.float64), ((m, n), "all", np.float64), ((m + 2, 1), True, np.float64)]
     if hidden:
         shapes += [((2 * m + 5, 1), True, np.float64), ((3 * m, n + 4), True, np.float64)]
     for shape, zero, dtype in shapes:

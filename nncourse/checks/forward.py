@@ -127,6 +127,7 @@ def _forward_cases(rng, hidden):
         ([n0, n1], ["linear"], np.float64, 1),
         ([n2, n0, n3], ["step", "softmax"], np.float64, m),
         ([n0, n1, n2], ["leaky_relu", "sigmoid"], np.float32, m),
+        ([n1, n0, n2, n1, n3], ["tanh", "relu", "leaky_relu", "linear"], np.float64, m),
     ]
     if hidden:
         cases += [([n0, n1 + 20, n2 + 12, n1, n3], ["leaky_relu", "sigmoid", "relu", "linear"], np.float64, 2 * m),
