@@ -388,5 +388,5 @@ def test_class_report_benchmark_runs_and_prints_its_figures():
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("class: 30 students x 8 notebooks;")
-    assert any(line.startswith("nncourse similarity:") and "of the 8 pasted references" in line for line in lines)
+    assert any(line.startswith("nncourse similarity:") and "of the 8 copied notebooks" in line for line in lines)
     assert lines[-1].startswith("report + similarity: ") and "of the 60 s target" in lines[-1]
