@@ -583,8 +583,7 @@ def call_student(exercise: str, func, *args, names=None, stable: bool = False, i
         raise
     except NotImplementedError:
         fail(exercise, "not implemented yet.", details=["the function still raises NotImplementedError."],
-             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.",
-             mistake="not-implemented")
+             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.")
     except (FloatingPointError, RuntimeWarning, OverflowError) as error:
         problem = _NUMPY_PROBLEM.search(str(error))
         if stable and (problem or isinstance(error, OverflowError)):
@@ -630,8 +629,7 @@ def expect_raises(exercise: str, func, error_type: type[BaseException], *args, n
         return
     except NotImplementedError:
         fail(exercise, "not implemented yet.", details=["the function still raises NotImplementedError."],
-             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.",
-             mistake="not-implemented")
+             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.")
     except Exception as error:
         where, _ = _student_line(error)
         fail(exercise, f"{why}: raised {type(error).__name__}, not {error_type.__name__}.",
