@@ -3,6 +3,7 @@
 
     python3 course.py lab     # create or reuse .venv, install the course, open JupyterLab
     python3 course.py test    # create or reuse .venv, install the course and its tests, run them all
+    python3 course.py hub     # as root: the course on a JupyterHub for a class on this machine (docs/hub.md)
 
 Any further arguments after `test` go to pytest (for example `-m "not slow and not browser"`).
 Only the Python standard library is used here, so this runs on a fresh machine with Python 3.11+.
@@ -52,9 +53,9 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text("\n".join(installed + [wanted]) + "\n")
 
 
-def quiet_pip(arguments: list[str]) -> None:
+def quiet_pip(arguments: list[str], python: Path = BIN / "python") -> None:
     """Run .venv's pip; its output (notices a beginner cannot act on) is shown only when it fails."""
-    result = subprocess.run([str(BIN / "python"), "-m", "pip", *arguments, "--quiet", "--disable-pip-version-check"],
+    result = subprocess.run([str(python), "-m", "pip", *arguments, "--quiet", "--disable-pip-version-check"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             stdin=subprocess.DEVNULL)
     if result.returncode != 0:
@@ -76,7 +77,8 @@ def is_root() -> bool:
 
 
 def ensure_system_packages() -> None:
-    """Chromium (browser tests) and PostgreSQL (gradebook scale test) from Debian's packages.
+    """bubblewrap (the grader's sandbox), Chromium (browser tests) and PostgreSQL (gradebook scale
+    test) from Debian's packages.
 
     Installed only when missing and when we may (root with apt-get); otherwise the tests that need
     them fail with a message saying what to install. They are never skipped silently.
@@ -84,10 +86,13 @@ def ensure_system_packages() -> None:
     import glob
 
     missing = []
+    if shutil.which("bwrap") is None:
+        missing += ["bubblewrap"]
     if not CHROMIUM.exists():
         missing += ["chromium"]
     if not glob.glob(PG_CTL_GLOB):
         missing += ["postgresql"]
+    missing += hub_packages_missing()  # the hub test runs `course.py hub`
     if not missing:
         return
     if not (is_root() and shutil.which("apt-get")):
@@ -98,6 +103,82 @@ def ensure_system_packages() -> None:
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
     subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
                    check=True, env=env, stdin=subprocess.DEVNULL)
+
+
+HUB_PREFIX = Path("/srv/nncourse")
+
+
+def hub_packages_missing() -> list[str]:
+    """Debian packages the hub needs: npm (configurable-http-proxy), python3-venv (the shared venv)."""
+    missing = [] if shutil.which("npm") else ["npm"]
+    if Path("/usr/bin/python3").exists() and subprocess.call(
+            ["/usr/bin/python3", "-c", "import ensurepip, venv"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+        missing += ["python3-venv"]
+    return missing
+
+
+def _everyone_can_run(path: Path) -> bool:
+    """Every folder on the way to `path` is open to other users, and `path` itself is readable."""
+    path = path.resolve()
+    folders_open = all(p.stat().st_mode & 0o001 for p in path.parents)
+    return folders_open and bool(path.stat().st_mode & 0o004)
+
+
+def shared_python() -> str:
+    """A Python >= 3.11 with venv that every user can run (pyenv's under /root is not; Debian's is)."""
+    probe = "import sys, ensurepip, venv; print(sys.base_prefix); sys.exit(sys.version_info < (3, 11))"
+    for candidate in (sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"):
+        path = Path(candidate)
+        if not path.exists() or not _everyone_can_run(path):
+            continue
+        result = subprocess.run([candidate, "-c", probe], stdout=subprocess.PIPE, text=True)
+        if result.returncode == 0 and _everyone_can_run(Path(result.stdout.strip())):
+            return candidate
+    die("no Python >= 3.11 with venv that every user can run: install Debian's python3 and python3-venv")
+
+
+def hub(args: list[str]) -> int:
+    """Create PREFIX/venv (the course and JupyterHub for every user), set the hub up, start it."""
+    import argparse
+    if not is_root():
+        die("the hub creates Linux users and runs every user's server as that user: run it as root")
+    parser = argparse.ArgumentParser(prog="course.py hub", add_help=False)
+    parser.add_argument("--prefix", type=Path, default=HUB_PREFIX)
+    parser.add_argument("--no-start", action="store_true")
+    known, setup_args = parser.parse_known_args(args)
+    if "-h" in setup_args or "--help" in setup_args:
+        print("python3 course.py hub [--prefix DIR] [--no-start] [options of `nncourse hub setup`]")
+        return subprocess.call([str(BIN / "nncourse"), "hub", "setup", "--help"]) if BIN.exists() else 0
+    os.umask(0o022)  # the shared environment must be readable by every user
+    missing = hub_packages_missing()
+    if missing:
+        say(f"installing Debian packages: {' '.join(missing)}")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+                       check=True, env=env, stdin=subprocess.DEVNULL)
+    prefix = known.prefix.resolve()
+    shared = prefix / "venv"
+    prefix.mkdir(parents=True, exist_ok=True)
+    prefix.chmod(0o755)
+    if not (shared / "bin" / "python").exists():
+        python = shared_python()
+        say(f"creating the shared environment {shared} with {python}")
+        subprocess.run([python, "-m", "venv", "--clear", str(shared)], check=True)
+    sources = [ROOT / "pyproject.toml", *sorted((ROOT / "nncourse").rglob("*.py"))]
+    wanted = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    stamp = shared / ".nncourse-installed"
+    if not stamp.exists() or stamp.read_text().strip() != wanted:
+        say(f"installing the course and JupyterHub into {shared} (pip install '.[hub]'); a few minutes the first time")
+        quiet_pip(["install", "--upgrade", "pip"], python=shared / "bin" / "python")
+        quiet_pip(["install", f"{ROOT}[hub]"], python=shared / "bin" / "python")
+        stamp.write_text(wanted + "\n")
+    nncourse = str(shared / "bin" / "nncourse")
+    code = subprocess.call([nncourse, "hub", "setup", "--prefix", str(prefix), "--course", str(ROOT), *setup_args])
+    if code != 0 or known.no_start:
+        return code
+    os.execv(nncourse, [nncourse, "hub", "start", "--prefix", str(prefix)])
 
 
 def lab_command(root_dir: Path) -> list[str]:
@@ -139,7 +220,7 @@ def test(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"lab": lab, "test": test}
+    commands = {"lab": lab, "test": test, "hub": hub}
     if not argv or argv[0] not in commands:
         print(__doc__.strip())
         return 2

@@ -3,6 +3,7 @@
     nncourse release                      regenerate notebooks/ from solutions/   (nncourse.release)
     nncourse autograde SUBMISSIONS --out OUT [--workers N]                        (nncourse.grading)
     nncourse feedback ...  /  nncourse export ...                                 (nncourse.grading)
+    nncourse hub setup | add-students ROSTER | start | status                     (nncourse.hub)
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="do not write; exit 1 if notebooks/ differs from what solutions/ generates")
     release.set_defaults(run=lambda args: __import__("nncourse.release", fromlist=["main"]).main(args))
     grading_cli.add_commands(commands)   # autograde, feedback, export
+    from nncourse.hub import cli as hub_cli
+    hub_cli.add_commands(commands)       # hub setup, add-students, start, status
     return parser
 
 

@@ -3,7 +3,7 @@
 Fifteen students, two notebooks (05_cost_functions, 06_backward_propagation):
 
     s01-s05  correct, each in their own style (two of them with a named mistake in 05)
-    s06 s07  divide dW by m in dense_backward (a named mistake), in their own styles; s07 times out
+    s06 s07  divide dW by m again in dense_backward (a named mistake), in their own styles; s07 times out
     s08      a one-sided difference in numerical_gradient; calls the reference relative_error (forbidden)
     s09      takes the derivative at A in activation_backward; backward fails with no named mistake
     s10      correct, own style, with a helper function in two cells
@@ -416,17 +416,18 @@ for row, label in zip(np.asarray(P, dtype=float), np.ravel(y)):
 return float(total / len(P))
 """],
 }
-BCE_UNCLIPPED = {  # the log-of-zero mistake, one in each variant's style
+BCE_SUM = {  # the sum-not-mean mistake, one in each variant's style
     0: """\
-p = np.asarray(p, dtype=float).reshape(-1)
+p = np.clip(np.asarray(p, dtype=float).reshape(-1), 1e-12, 1 - 1e-12)
 y = np.asarray(y, dtype=float).reshape(-1)
-return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
 """,
     1: """\
 probs = np.ravel(p).astype(float)
 labels = np.ravel(y).astype(float)
+probs = np.minimum(np.maximum(probs, 1e-12), 1 - 1e-12)
 losses = labels * np.log(probs) + (1 - labels) * np.log(1 - probs)
-return float(-losses.mean())
+return float(-losses.sum())
 """,
 }
 
@@ -461,7 +462,7 @@ def answers(student: str) -> dict[str, dict[str, tuple[str, str, str]]]:
     variant = _variant(student)
     nb05 = {e: ("", COSTS[e][variant], "") for e in EXERCISES[NB05]}
     if student in ("s02", "s05"):
-        nb05["binary_cross_entropy"] = ("", BCE_UNCLIPPED[variant], "")
+        nb05["binary_cross_entropy"] = ("", BCE_SUM[variant], "")
     nb06 = {"dense_backward": ("", DENSE_NATURAL, ""), "activation_backward": ("", ACTIVATION_NATURAL, ""),
             "relative_error": ("", RELATIVE_NATURAL, "")}
     if student in BACKWARD:
@@ -494,14 +495,14 @@ return float((diff / scale).max())
 
 # (student, notebook, exercise) -> (status, mistake, message); anything not listed passed
 OUTCOMES = {
-    ("s02", NB05, "binary_cross_entropy"): ("failed", "log-of-zero",
-                                            "binary_cross_entropy: returned inf where p is exactly 0 or 1."),
-    ("s05", NB05, "binary_cross_entropy"): ("failed", "log-of-zero",
-                                            "binary_cross_entropy: returned inf where p is exactly 0 or 1."),
+    ("s02", NB05, "binary_cross_entropy"): ("failed", "sum-not-mean",
+                                            "binary_cross_entropy: the cost is 7 times too large (m = 7)."),
+    ("s05", NB05, "binary_cross_entropy"): ("failed", "sum-not-mean",
+                                            "binary_cross_entropy: the cost is 7 times too large (m = 7)."),
     ("s03", NB05, "cross_entropy"): ("failed", "other", "cross_entropy: a hidden test failed."),
-    ("s06", NB06, "dense_backward"): ("failed", "divided-by-m-twice",
+    ("s06", NB06, "dense_backward"): ("failed", "divided-by-m-again",
                                       "dense_backward: dW is exactly 7 times too small (m = 7)."),
-    ("s07", NB06, "dense_backward"): ("failed", "divided-by-m-twice",
+    ("s07", NB06, "dense_backward"): ("failed", "divided-by-m-again",
                                       "dense_backward: dW is exactly 7 times too small (m = 7)."),
     ("s06", NB06, "backward"): ("failed", "other", "backward: dW of layer 1 is wrong."),
     ("s07", NB06, "backward"): ("failed", "other", "backward: dW of layer 2 is wrong."),

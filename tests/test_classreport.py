@@ -17,7 +17,7 @@ import pytest
 from classbuild import NB05, NB06, ROOT, build_class
 
 from nncourse.cli import main
-from nncourse.grading.similarity import MODEL, NOTE, REFERENCE
+from nncourse.grading.similarity import BOTH, COURSE, MODEL, NOTE, REFERENCE
 
 SOLUTIONS = ROOT / "solutions"
 ARTIFACTS = ROOT / "test-artifacts" / "classreport"
@@ -60,7 +60,9 @@ def exercise(report: dict, nb: str, name: str) -> dict:
 
 
 def pairs(similarity: dict) -> set[tuple[str, str, str]]:
-    return {(p["notebook"], p["a"], p["b"]) for p in similarity["pairs"]}
+    """(notebook, a, b) of every pair listed; the course's code (the reference implementation, the model
+    answers, or both when they are the same code) is "course"."""
+    return {(p["notebook"], p["a"], "course" if p["b"] in COURSE else p["b"]) for p in similarity["pairs"]}
 
 
 # ---- the numbers ------------------------------------------------------------------------------------------
@@ -74,8 +76,8 @@ def test_report_counts_every_status_and_named_mistake_exactly(graded):
     bce = exercise(report, NB05, "binary_cross_entropy")
     assert bce["statuses"] == {"passed": 10, "failed": 2, "not attempted": 2, "missing": 1}
     assert [(m["mistake"], m["count"], m["students"]) for m in bce["mistakes"]] == [
-        ("log-of-zero", 2, ["s02", "s05"])]
-    assert bce["mistakes"][0]["example"] == "binary_cross_entropy: returned inf where p is exactly 0 or 1."
+        ("sum-not-mean", 2, ["s02", "s05"])]
+    assert bce["mistakes"][0]["example"] == "binary_cross_entropy: the cost is 7 times too large (m = 7)."
     ce = exercise(report, NB05, "cross_entropy")
     assert ce["statuses"] == {"passed": 11, "failed": 1, "not attempted": 2, "missing": 1}
     assert [(m["mistake"], m["count"]) for m in ce["mistakes"]] == [("other", 1)]
@@ -83,7 +85,8 @@ def test_report_counts_every_status_and_named_mistake_exactly(graded):
     dense = exercise(report, NB06, "dense_backward")
     assert dense["statuses"] == {"passed": 10, "failed": 2, "not attempted": 1, "missing": 2}
     assert [(m["mistake"], m["count"], m["share"], m["students"]) for m in dense["mistakes"]] == [
-        ("divided-by-m-twice", 2, round(2 / 15, 4), ["s06", "s07"])]
+        ("divided-by-m-again", 2, round(2 / 15, 4), ["s06", "s07"])]
+    assert dense["mistakes"][0]["meaning"].startswith("a gradient m times too small")
     assert exercise(report, NB06, "activation_backward")["mistakes"][0]["mistake"] == "derivative-at-A"
     backward = exercise(report, NB06, "backward")
     assert backward["statuses"] == {"passed": 9, "failed": 3, "not attempted": 1, "missing": 2}
@@ -108,14 +111,16 @@ def test_report_lists_who_has_not_attempted_each_notebook_and_their_scores(grade
 
 def test_report_summary_names_the_biggest_mistakes_and_who_has_not_started(graded):
     highlights = report_json(graded[1], "--no-similarity")["highlights"]
-    assert highlights[0].startswith("13% of the class (2 of 15 students) made the mistake log-of-zero in "
+    assert highlights[0].startswith("13% of the class (2 of 15 students) made the mistake sum-not-mean in "
                                     "binary_cross_entropy")
-    assert highlights[1] == ("13% of the class (2 of 15 students) made the mistake divided-by-m-twice in "
-                             "dense_backward: “dense_backward: dW is exactly 7 times too small (m = 7).”")
+    # what the mistake is comes from docs/exercises.md, the list of every id the checks record
+    assert highlights[1] == ("13% of the class (2 of 15 students) made the mistake divided-by-m-again in "
+                             "dense_backward (a gradient m times too small: divided by m although dZ carries the "
+                             "1/m).")
     assert "Fewest passed backward: 60% of the class (9 of 15 students)." in highlights
     assert ("3 of 15 students have not attempted 06_backward_propagation (2 did not submit it, 1 handed it in "
             "untouched).") in highlights
-    assert any("1 exercise used a forbidden shortcut (forbidden)" in line for line in highlights)
+    assert any("1 exercise used the course's own implementation (forbidden)" in line for line in highlights)
 
 
 def test_report_works_on_a_partial_run_and_on_scores_csv_alone(graded, workdir):
@@ -143,18 +148,19 @@ def test_report_works_on_a_partial_run_and_on_scores_csv_alone(graded, workdir):
 
 def test_similarity_finds_the_copied_pair_and_the_pasted_reference_and_nobody_else(graded):
     similarity = report_json(graded[1], command="similarity")
-    assert pairs(similarity) == {(NB06, "s10", "s11"), (NB05, "s12", REFERENCE), (NB06, "s12", REFERENCE)}
+    assert pairs(similarity) == {(NB06, "s10", "s11"), (NB05, "s12", "course"), (NB06, "s12", "course")}
+    assert {p["b"] for p in similarity["pairs"] if p["a"] == "s12"} in ({REFERENCE}, {REFERENCE, MODEL}, {BOTH})
     copied = next(p for p in similarity["pairs"] if p["b"] == "s11")
     assert copied["similarity_a"] >= 0.6 and copied["similarity_b"] >= 0.6 and copied["kind"] == "students"
     # the matching parts are marked in both students' code: the renamed helper and the loop
     marked_b = "".join(copied["code_b"][s:e] for s, e in copied["matches_b"])
     assert "grads_of_layer" in marked_b and "f_shifted" in marked_b
     pasted = [p for p in similarity["pairs"] if p["a"] == "s12"]
-    assert all(p["similarity_a"] >= 0.9 for p in pasted)
+    assert all(p["similarity_a"] >= 0.8 for p in pasted)   # not 1: some of it is what most students write
     assert similarity["note"] == NOTE and "never changes a grade" in NOTE
     nb06 = next(n for n in similarity["notebooks"] if n["notebook"] == NB06)
     assert (nb06["students_compared"], nb06["student_pairs_compared"]) == (12, 66)   # s13-s15 wrote nothing
-    assert nb06["baselines"] == [REFERENCE, MODEL]
+    assert nb06["baselines"] in ([REFERENCE, MODEL], [BOTH])
 
 
 def test_similarity_scores_independent_students_well_below_the_threshold(graded):
@@ -190,6 +196,38 @@ def test_similarity_changes_no_grade(graded, workdir):
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert {p: after[p] for p in before} == before
     assert sorted(p.name for p in set(after) - set(before)) == ["report.html"]   # the JSON went beside OUT
+
+
+def test_python_tokenizer_filter_agrees_with_copydetect_and_maps_back_to_the_code():
+    import inspect
+
+    from copydetect.utils import filter_code as pygments_filter
+    from copydetect.utils import get_document_fingerprints, get_token_coverage
+
+    import nncourse.reference.backprop
+    import nncourse.reference.training
+    from nncourse.grading.similarity import coverage, filter_code
+    def without_imports_and_fstrings(text: str) -> str:   # where the two filters differ (see filter_code)
+        return "\n".join(line for line in text.splitlines()
+                         if "import " not in line and 'f"' not in line and "__" not in line)
+
+    texts = [without_imports_and_fstrings(inspect.getsource(module))
+             for module in (nncourse.reference.backprop, nncourse.reference.training)]
+    texts += ["def f(x):\n    s = 'a b' + x  # note\n    return g(x, 'a' \\\n  \"b\")\n",
+              "    return dA * activation_derivative(Z, activation)\nclass Net:\n    pass\n"]
+    for text in texts:
+        filtered, offsets = filter_code(text)
+        # the same as copydetect's (Pygments) filter, but for how a string literal's quotes are written
+        assert filtered.replace('"', "") == pygments_filter(text, "x.py", "python")[0].replace('"', "")
+        for position, char in enumerate(filtered):     # copydetect's mapping finds each token in the code
+            entry = np.clip(np.searchsorted(offsets[:, 0], position), 0, len(offsets) - 1)
+            found = text[position + offsets[entry, 1]]
+            assert found == char if char not in "VFOS" else (found.isalpha() or found in "_'\"")
+        _, positions = get_document_fingerprints(filtered, 25, 6)
+        assert coverage(positions, 25) == get_token_coverage(positions, 25, len(filtered))
+    assert filter_code("import numpy as np\nv = f'{x} and {y!r}'\n")[0] == "importVasVV=S"
+    broken = "def f(:\n    return '''never closed\n"
+    assert filter_code(broken)[0] == pygments_filter(broken, "x.py", "python")[0]   # copydetect's own
 
 
 # ---- the command line -------------------------------------------------------------------------------------
@@ -315,17 +353,32 @@ def test_report_after_a_real_autograde_run(workdir):
     with open(workdir / "out" / "scores.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
 
-    report = report_json(workdir / "out", "--submissions", str(workdir / "class"))
+    shutil.move(workdir / "class", workdir / "graded")   # the report needs nothing but OUT (and the course)
+    report = report_json(workdir / "out")
     for e in notebook(report, NB06)["exercises"]:
         mine = [r for r in rows if r["exercise"] == e["exercise"]]
         assert e["statuses"] == {s: sum(r["status"] == s for r in mine) for s in e["statuses"]}
         assert sum(e["statuses"].values()) == len(mine) == 6
     dense = exercise(report, NB06, "dense_backward")
-    assert dense["statuses"]["passed"] == 4    # ann, cat, dan, fay; ben divides by m twice, eve left it blank
-    assert [m["students"] for m in dense["mistakes"] if m["mistake"] != "other"] in ([["ben"]], [])
+    assert dense["statuses"]["passed"] == 4    # ann, cat, dan, fay; ben divides by m again, eve left it blank
+    named = {m["mistake"]: m["students"] for m in dense["mistakes"]}
+    assert named["divided-by-m-again"] == ["ben"]
+    untouched = all(r["status"] == "not attempted" for r in rows if r["student_id"] == "eve")
+    assert notebook(report, NB06)["not_attempted"] == (["eve"] if untouched else [])
     found = pairs(report["similarity"])
-    assert (NB06, "cat", "dan") in found and (NB06, "fay", MODEL) in found
+    assert (NB06, "cat", "dan") in found and (NB06, "fay", "course") in found
     assert not {p for p in found if {"ann", "ben", "eve"} & set(p)}
-    assert main(["report", str(workdir / "out"), "--submissions", str(workdir / "class"), "--source",
-                 str(SOLUTIONS), "--no-progress"]) == 0
+    assert main(["report", str(workdir / "out"), "--source", str(SOLUTIONS), "--no-progress"]) == 0
     assert (workdir / "out" / "report.html").stat().st_size > 50_000
+
+
+@pytest.mark.slow
+def test_class_report_benchmark_runs_and_prints_its_figures():
+    # the one-minute target for 1,000 students is the benchmark's, not a timed test's: this only runs it
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "class_report.py"), "--students", "30",
+                             "--workers", "2"], capture_output=True, text=True, cwd=ROOT, env=_venv_env(), timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("class: 30 students x 8 notebooks;")
+    assert any(line.startswith("nncourse similarity:") and "of the 8 pasted references" in line for line in lines)
+    assert lines[-1].startswith("report + similarity: ") and "of the 60 s target" in lines[-1]

@@ -55,9 +55,17 @@ def nbgrader(course: Path, *args: str) -> str:
 
 
 def points(path: Path) -> dict[str, float]:
-    """{grade_id: points} of the graded cells of a notebook, in notebook order."""
+    """{grade_id: points} of the autograded test cells of a notebook, in notebook order."""
     return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
-            for c in nbformat.read(path, as_version=4).cells if nbgrader_meta(c).get("grade")}
+            for c in nbformat.read(path, as_version=4).cells
+            if nbgrader_meta(c).get("grade") and c.cell_type == "code"}
+
+
+def written(path: Path) -> dict[str, float]:
+    """{grade_id: points} of the written answers a TA grades by hand (markdown grade + solution cells)."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+            for c in nbformat.read(path, as_version=4).cells
+            if nbgrader_meta(c).get("grade") and c.cell_type == "markdown"}
 
 
 def last_exercise(path: Path) -> str:
@@ -124,8 +132,9 @@ def submitted(course: Path, student: str, name: str) -> Path:
     return course / "submitted" / student / name / f"{name}.ipynb"
 
 
-def scores(course: Path, student: str) -> dict[str, dict[str, float]]:
-    """{notebook: {grade_id: score}} from the gradebook, for each assignment the student submitted."""
+def scores(course: Path, student: str, manual: bool = False) -> dict[str, dict]:
+    """{notebook: {grade_id: score}} from the gradebook for each assignment the student submitted: the
+    autograded cells, or (manual=True) the written answers with whether they wait for a TA."""
     from nbgrader.api import Gradebook
 
     result = {}
@@ -134,7 +143,8 @@ def scores(course: Path, student: str) -> dict[str, dict[str, float]]:
             if not submitted(course, student, path.stem).exists():
                 continue
             submission = gradebook.find_submission_notebook(path.stem, path.parent.name, student)
-            result[path.stem] = {grade.name: float(grade.score) for grade in submission.grades}
+            result[path.stem] = {grade.name: (grade.needs_manual_grade if manual else float(grade.score))
+                                 for grade in submission.grades if (grade.cell.cell_type == "markdown") == manual}
     return result
 
 
@@ -142,6 +152,13 @@ def test_solved_notebooks_score_full_marks(course):
     got = scores(course, "solved")
     for path in SOLUTION_PATHS:
         assert got[path.stem] == points(path), f"{path.stem}: lost points with correct solutions"
+
+
+def test_written_answers_wait_for_a_ta_in_nbgraders_gradebook(course):
+    assert sum(len(written(path)) for path in SOLUTION_PATHS) >= 3, "the course has written answers"
+    got = scores(course, "solved", manual=True)
+    for path in SOLUTION_PATHS:
+        assert got[path.stem] == {name: True for name in written(path)}, path.stem
 
 
 def test_untouched_student_notebooks_score_zero(course):
@@ -162,7 +179,8 @@ def test_one_wrong_exercise_loses_exactly_its_own_points(course):
 def test_deleted_cell_is_restored_and_student_python_files_and_harmless_stderr_are_ignored(course):
     first = SOLUTION_PATHS[0]
     tidy = nbformat.read(submitted(course, "tidy", first.stem), as_version=4)
-    assert len([c for c in tidy.cells if nbgrader_meta(c).get("grade")]) == len(points(first)) - 1
+    assert len([c for c in tidy.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"]) == \
+        len(points(first)) - 1
     assert (course / "autograded" / "tidy" / first.stem / first.name).exists()
     assert not (course / "autograded" / "tidy" / first.stem / "numpy.py").exists()
     assert scores(course, "tidy")[first.stem] == points(first)
@@ -176,9 +194,11 @@ def test_feedback_and_export_cover_every_student(course):
         rows = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
     for path in SOLUTION_PATHS:
         total = sum(points(path).values())
+        maximum = total + sum(written(path).values())
         wrong_points = points(path)[f"check_{last_exercise(path)}"]
         assignment = path.parent.name
-        assert float(rows["solved", assignment]["raw_score"]) == float(rows["solved", assignment]["max_score"]) == total
+        assert float(rows["solved", assignment]["raw_score"]) == total
+        assert float(rows["solved", assignment]["max_score"]) == maximum
         assert float(rows["untouched", assignment]["raw_score"]) == 0
         assert float(rows["one_wrong", assignment]["raw_score"]) == total - wrong_points
 
@@ -190,3 +210,55 @@ def test_plain_nbgrader_generate_assignment_from_the_repository_layout_gives_the
         relative = path.relative_to(ROOT / "solutions")
         assert (course / "notebooks" / relative).read_bytes() == (ROOT / "notebooks" / relative).read_bytes(), \
             f"nbgrader generate_assignment and nncourse release disagree on {relative}"
+
+
+def test_nbgrader_validate_passes_the_model_answers_and_fails_the_release(course):
+    first = SOLUTION_PATHS[0].relative_to(ROOT)
+    assert "Success! Your notebook passes all the tests." in nbgrader(course, "validate", str(first))
+    released = Path("notebooks") / first.relative_to("solutions")
+    assert "VALIDATION FAILED" in nbgrader(course, "validate", str(released))
+
+
+# ---- the exchange: release, fetch, submit, collect, nncourse autograde, release and fetch feedback -----
+
+def test_a_week_through_nbgraders_exchange_with_nncourse_grading(tmp_path):
+    """An instructor releases notebook 01 from the repository layout; a student fetches, solves and submits
+    it; the instructor collects, grades with `nncourse autograde` into the course folder itself, and
+    releases the feedback pages nncourse wrote; the student fetches them with nbgrader."""
+    first = SOLUTION_PATHS[0]
+    assignment = first.parent.name
+    course, student, exchange = tmp_path / "course", tmp_path / "student", tmp_path / "exchange"
+    course.mkdir()
+    student.mkdir()
+    exchange.mkdir()
+    exchange.chmod(0o777)
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+    exchange_config = f'c.CourseDirectory.course_id = "nncourse"\nc.Exchange.root = "{exchange}"\n'
+    (course / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text() + exchange_config)
+    (student / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n" + exchange_config)
+
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    nbgrader(course, "release_assignment", assignment)
+    nbgrader(student, "fetch_assignment", assignment)
+    fetched = student / assignment / first.name
+    solution = nbformat.read(first, as_version=4)
+    nbformat.write(solve(nbformat.read(fetched, as_version=4), solution, wrong=last_exercise(first)), fetched)
+    nbgrader(student, "submit", assignment)
+    nbgrader(course, "collect", assignment)
+    (who,) = [p.name for p in (course / "submitted").iterdir()]
+
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([sys.executable, "-m", "nncourse.cli", "autograde", str(course / "submitted"),
+                             "--out", str(course), "--source", str(course / "solutions"), "--no-progress"],
+                            cwd=course, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"not graded (no student handed them in): {SOLUTION_PATHS[1].stem}" in result.stdout
+    assert "Written by nncourse" not in (course / "nbgrader_config.py").read_text(), \
+        "a course's own nbgrader_config.py is never replaced"
+    assert scores(course, who)[first.stem] == dict(points(first), **{f"check_{last_exercise(first)}": 0.0})
+
+    nbgrader(course, "release_feedback", assignment)
+    nbgrader(student, "fetch_feedback", assignment)
+    (page,) = (student / assignment / "feedback").glob(f"*/{first.stem}.html")
+    assert page.read_bytes() == (course / "feedback" / who / assignment / f"{first.stem}.html").read_bytes()
+    assert "not yet right" in page.read_text()

@@ -338,3 +338,34 @@ def test_the_hints_of_a_notebook_belong_to_the_exercise_after_them():
     assert source.hints["step"].startswith("*Hint:* a comparison like `z >= 0`")
     assert "answer_xor_proof" not in source.hints
     assert json.dumps(source.hints)  # plain text
+
+
+def test_students_imported_with_nbgraders_own_command_reach_every_export(tmp_path):
+    """`nbgrader db student import` fills the same table: names, emails and LMS ids come from it."""
+    from nncourse.grading.gradebook import import_students
+    from nncourse.grading.report import write_exports
+    from nncourse.grading.term import load_term
+    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    import_students(db_url, [Student("s001", "Ada", "Lovelace", "ada@uni.edu", "501")])
+    source = load_source(SOLUTIONS / NB1 / f"{NB1}.ipynb")
+    ResumeState(tmp_path).save(Record("s001", NB1, [ExerciseResult(e.name, e.points, e.points, Status.PASSED)
+                                                    for e in source.exercises]))
+    write_exports(tmp_path, load_term(tmp_path, db_url, {NB1: source}))
+    canvas = list(csv.reader(io.StringIO((tmp_path / "canvas.csv").read_text())))
+    assert canvas[2][:3] == ["Lovelace, Ada", "501", "s001"]
+    gradescope = list(csv.DictReader(io.StringIO((tmp_path / "gradescope" / f"{NB1}.csv").read_text())))
+    assert gradescope == [{"Name": "Ada Lovelace", "SID": "s001", "Email": "ada@uni.edu", "Total Score": "5"}]
+
+
+def test_collect_and_roster_mistakes_fail_with_one_line_and_leave_nothing(tmp_path, capsys):
+    from nncourse.cli import main
+    (tmp_path / "bad.zip").write_text("not a zip")
+    assert main(["collect", str(tmp_path / "bad.zip"), "--out", str(tmp_path / "out"),
+                 "--source", str(SOLUTIONS)]) == 2
+    assert main(["roster", "import", str(tmp_path / "bad.zip"), "--out", str(tmp_path / "out")]) == 2
+    assert main(["duedate", str(tmp_path / "out"), NB1, "next tuesday"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(": error: ")[0] for line in errors] == \
+        ["nncourse collect", "nncourse roster import", "nncourse duedate"]
+    assert "not a readable zip file" in errors[0] and "no student id column" in errors[1]
+    assert not (tmp_path / "out").exists()

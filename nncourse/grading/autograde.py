@@ -5,9 +5,11 @@
 1. check every option before anything is graded or written (`options`); read the source
    notebooks (solutions/) and find the submissions (`collect`);
 2. prepare OUT as an nbgrader course folder (`coursefolder`) and the gradebook's structure;
-3. prepare the sandbox (`sandbox.prepare`): unprivileged user, namespaces, limits;
-4. grade each (student, notebook) in a process pool of N graders; each grader starts its own
-   sandboxed worker per notebook (`verdict.grade_notebook`); written answers are left for a TA
+3. prepare the sandbox (`sandbox.prepare`): bubblewrap, one unprivileged uid per grader process,
+   the stubbed reference; it refuses to run without one unless --unsafe-no-sandbox;
+4. grade each (student, notebook) in a process pool of N graders; each grader keeps one warm
+   zygote and forks a fresh sandboxed job per notebook from it (`verdict.grade_notebook`), with
+   the notebook's bytes `collect` read (never the path again); written answers are left for a TA
    (`manual`); results are written atomically to OUT/.state/ as they arrive (`records.ResumeState`),
    and a rerun reuses every one whose resume key (`options.resume_key`) is unchanged;
 5. publish (`publish`): OUT/submitted and OUT/autograded for formgrader, nbgrader's gradebook, the
@@ -15,12 +17,15 @@
 
 Broken submissions never stop the run (they get `error`, `missing`, `timeout`, `crashed`);
 instructor mistakes raise InstructorError before anything is graded; Ctrl-C raises Interrupted
-after the results so far are saved.
+after the results so far are saved. After the run no process of it is alive and nothing of it is
+left outside OUT (the zips it extracted included).
 """
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import sys
@@ -29,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sandbox
-from .collect import InstructorError, collect, submissions_root
+from .collect import InstructorError, collect, data_files, submissions_root
 from .manual import grade_written, written_for_all
 from .options import (
     available_cpus,
@@ -43,6 +48,7 @@ from .options import (
     resume_key,
 )
 from .records import ExerciseResult, Record, ResumeState, Status, sort_records
+from .report import UNSANDBOXED_MARK
 from .source import SourceNotebook, answer_sources, plan_cells
 from .verdict import GraderError, Timeouts, grade_notebook
 
@@ -80,19 +86,25 @@ class Options:
     force: bool = False                  # regrade everything, ignoring the stored results
     missing: str = "blank"               # students without a submission in the exports: blank or zero
     late_policy: str | None = None       # overrides the course's c.LatePenalty.policy (kept in OUT)
+    unsafe_no_sandbox: bool = False      # run student code without a sandbox (the summary and CSVs say so)
+
+
+MAX_ATTEMPTS = 3       # runs in a row a notebook is retried after a grader problem
 
 
 @dataclass
 class Job:
     student_id: str
     notebook: str
-    path: str | None
+    data: bytes | None            # the notebook's bytes, as `collect` read them
     folder: str | None
     problem: str | None
     message: str
     setup: dict
     key: str
     timestamp: str | None = None
+    skip: str | None = None       # a folder in the student's that is not theirs (OUT)
+    attempts: int = 0             # earlier runs in a row that failed on it (grader problems)
 
 
 def default_source() -> Path:
@@ -104,25 +116,9 @@ def default_source() -> Path:
     return Path(nncourse.__file__).resolve().parent.parent / "solutions"
 
 
-def setup_options(notebook: str, sources: dict[str, SourceNotebook]) -> dict:
-    """Which references the worker tripwires (this notebook's exercises) and which modules stay allowed."""
-    import nncourse.reference as reference
-    try:
-        from nncourse.checks import EXERCISES
-    except ImportError:
-        EXERCISES = {}
-    owner = dict(EXERCISES)
-    for name, source in sources.items():
-        for exercise in source.exercises:
-            owner.setdefault(exercise.name, name)
-    forbidden = {name: nb for name, nb in owner.items() if nb == notebook and hasattr(reference, name)}
-    module_notebooks: dict[str, set[str]] = {}
-    for name, nb in owner.items():
-        func = getattr(reference, name, None)
-        if callable(func) and getattr(func, "__module__", None):
-            module_notebooks.setdefault(func.__module__, set()).add(nb)
-    earlier = sorted(m for m, nbs in module_notebooks.items() if all(n < notebook for n in nbs))
-    return {"forbidden": forbidden, "earlier_modules": earlier, "seed": 0}
+def setup_options(notebook: str, limits: sandbox.Limits, mode: str) -> dict:
+    """What every job of `notebook` is told at set-up (its reference is stubbed in its sandbox)."""
+    return {"seed": 0, "output_limit": limits.output_chars, "sandbox": mode}
 
 
 # ---- inside a pool process ----------------------------------------------------------------------
@@ -130,15 +126,14 @@ def setup_options(notebook: str, sources: dict[str, SourceNotebook]) -> dict:
 _POOL: dict = {}
 
 
-def _init_pool(isolation: sandbox.Isolation, timeouts: Timeouts, sources: dict[str, SourceNotebook],
-               slots) -> None:
+def _init_pool(box: sandbox.Sandbox, timeouts: Timeouts, sources: dict[str, SourceNotebook], slots) -> None:
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's: it saves results, then ends us
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
-    sandbox.use_slot(isolation, slot)
-    _POOL["isolation"] = isolation
+    _POOL["slot"] = sandbox.Slot(box, slot)
+    multiprocessing.util.Finalize(None, _POOL["slot"].close, exitpriority=10)
     _POOL["timeouts"] = timeouts
     _POOL["sources"] = sources  # the instructor's notebooks, loaded once by autograde
     import nncourse.checks  # noqa: F401 - import the trusted checks once per grader process
@@ -149,30 +144,44 @@ def _results_for_all(source: SourceNotebook, status: Status, message: str) -> li
             + written_for_all(source, status, message))
 
 
+def parse_notebook(name: str, data: bytes) -> dict:
+    """The notebook's JSON; ValueError with a message that quotes none of its bytes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{name} is not a valid notebook (not UTF-8 text, at byte {error.start})") from None
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{name} is not a valid notebook (not JSON: {error.msg} at line {error.lineno}, "
+                         f"column {error.colno})") from None
+    except RecursionError:
+        raise ValueError(f"{name} is not a valid notebook (nested too deeply)") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError(f"{name} is not a valid notebook (it has no list of cells)")
+    return notebook
+
+
 def grade_job(job: Job) -> Record:
     """Grade one (student, notebook); never raises: every problem becomes a status."""
+    started = time.monotonic()
     source = _POOL["sources"][job.notebook]
     record = Record(job.student_id, job.notebook, assignment=source.assignment, key=job.key,
                     timestamp=job.timestamp)
     if job.problem:
         record.results = _results_for_all(source, Status(job.problem), job.message)
         return record
-    import nbformat
+    name = f"{job.notebook}.ipynb"
     try:
-        text = Path(job.path).read_bytes().decode("utf-8")
-        submitted = nbformat.reads(text, as_version=4)
-        if not isinstance(submitted.get("cells"), list):
-            raise ValueError("it has no list of cells")
-    except Exception as error:
-        reason = f"{Path(job.path).name} is not a valid notebook ({type(error).__name__}: {str(error)[:200]})"
+        submitted = parse_notebook(name, job.data or b"")
+        plan = plan_cells(source, submitted)
+    except ValueError as error:
+        reason = str(error) if str(error).startswith(name) else f"{name} is not a valid notebook ({error})"
         record.results = _results_for_all(source, Status.ERROR, reason)
         return record
-    isolation = _POOL["isolation"]
-    scratch = None
     try:
-        plan = plan_cells(source, submitted)
-        scratch = sandbox.make_scratch(isolation, job.folder)
-        results, notes = grade_notebook(source, plan, isolation, scratch, job.setup, _POOL["timeouts"])
+        files = data_files(Path(job.folder) if job.folder else None, Path(job.skip) if job.skip else None)
+        results, notes = grade_notebook(source, plan, _POOL["slot"], files, job.setup, _POOL["timeouts"])
         answers = answer_sources(submitted)
         for result in results:
             result.code = answers.get(result.exercise, "")
@@ -187,10 +196,10 @@ def grade_job(job: Job) -> Record:
         record.results = _results_for_all(source, Status.ERROR,
                                           f"grader problem: {type(error).__name__}: {error}")
         record.retry = True
-    finally:
-        if scratch:
-            import shutil
-            shutil.rmtree(scratch, ignore_errors=True)
+    record.seconds = round(time.monotonic() - started, 3)
+    if record.retry:   # a permanent grader problem is not retried forever
+        record.attempts = job.attempts + 1
+        record.retry = record.attempts < MAX_ATTEMPTS
     return record
 
 
@@ -228,32 +237,55 @@ def autograde(options: Options) -> str:
         out.mkdir(parents=True, exist_ok=True)
         os.chmod(out, 0o700)
         (out / ".work").mkdir(exist_ok=True)
-        found = collect(submissions, names, out / ".work")
+        found = collect(submissions, names, out / ".work", out)
+        if not options.notebooks:
+            # a term releases one notebook a week: grade the notebooks someone handed in, not the others
+            handed_in = {sub.notebook for sub in found if sub.problem != "missing"}
+            not_yet = [n for n in names if n not in handed_in]
+            names = [n for n in names if n in handed_in]
+            found = [sub for sub in found if sub.notebook in handed_in]
+        else:
+            not_yet = []
         selected = {n: sources[n] for n in names}
         _check_gradebook(db_url, selected, config)
+        try:
+            box = sandbox.prepare(options.limits, options.workers, options.unsafe_no_sandbox)
+        except sandbox.SandboxUnavailable as error:
+            raise InstructorError(str(error)) from None
     except BaseException:
         if created:
             shutil.rmtree(out, ignore_errors=True)
+        else:
+            shutil.rmtree(out / ".work", ignore_errors=True)
         raise
+    try:
+        return _grade_and_publish(options, started, sources, names, config, policy, db_url, found, box, not_yet)
+    finally:
+        sandbox.cleanup(box)
+        shutil.rmtree(out / ".work", ignore_errors=True)   # the zips extracted for this run
+
+
+def _grade_and_publish(options: Options, started: float, sources, names, config, policy, db_url, found,
+                       box: sandbox.Sandbox, not_yet: list[str]) -> str:
+    out = Path(options.out)
+    source_dir = Path(options.source) if options.source else default_source()
+    selected = {n: sources[n] for n in names}
     from .coursefolder import CourseFolder
     folder = CourseFolder(out, source_dir, db_url)
     folder.write_config(options.late_policy)
 
-    root = submissions_root(submissions)
-    hidden = [str(Path(p).resolve()) for p in (source_dir.parent, root, submissions, out)]
-    if db_url.startswith("sqlite:///"):
-        hidden.append(str(Path(db_url[len("sqlite:///"):]).resolve().parent))
-    # a folder inside another hidden one (OUT/submitted in OUT) is hidden with it; naming it too would
-    # make the sandbox mount over a path its parent's mount already removed
-    hidden = sorted({h for h in hidden if not any(Path(h).is_relative_to(o) and h != o for o in hidden)})
-    isolation = sandbox.prepare(hidden, options.limits)
+    root = submissions_root(Path(options.submissions))
+    marker = out / UNSANDBOXED_MARK
+    if box.unsafe:
+        marker.touch()
+    else:
+        marker.unlink(missing_ok=True)
     state = ResumeState(out)
     from .publish import publish, submission_time
     try:
         jobs: list[Job] = []
         records: list[Record] = []
-        setups = {nb: dict(setup_options(nb, sources), output_limit=options.limits.output_chars)
-                  for nb in names}
+        setups = {nb: setup_options(nb, options.limits, box.mode) for nb in names}
         settings = {nb: grading_settings(options.timeouts, options.limits, setups[nb]) for nb in names}
         paths: dict[tuple[str, str], Path | None] = {}
         for sub in found:
@@ -261,8 +293,7 @@ def autograde(options: Options) -> str:
             paths[(sub.student_id, sub.notebook)] = Path(sub.path) if sub.path else None
             timestamp = submission_time(Path(sub.path) if sub.path else None,
                                         Path(sub.folder) if sub.folder else None, root, out / ".work")
-            key = resume_key(str(sub.path) if sub.path else None, source, settings[sub.notebook],
-                             sub.problem, sub.message)
+            key = resume_key(sub.data, source, settings[sub.notebook], sub.problem, sub.message)
             done = None if options.force else state.load(sub.student_id, sub.notebook, key)
             if done is not None:
                 if done.timestamp != timestamp:
@@ -270,21 +301,26 @@ def autograde(options: Options) -> str:
                     state.save(done)
                 records.append(done)
                 continue
-            jobs.append(Job(sub.student_id, sub.notebook, str(sub.path) if sub.path else None,
-                            str(sub.folder) if sub.folder else None, sub.problem, sub.message,
-                            setups[sub.notebook], key, timestamp))
+            stored = state.load(sub.student_id, sub.notebook)
+            attempts = stored.attempts if stored is not None and stored.key == key and stored.retry else 0
+            jobs.append(Job(sub.student_id, sub.notebook, sub.data, str(sub.folder) if sub.folder else None,
+                            sub.problem, sub.message, setups[sub.notebook], key, timestamp,
+                            str(sub.skip) if sub.skip else None, attempts))
         reused = len(records)
-        records += _run_jobs(jobs, isolation, selected, options, state, len(found), reused, out)
+        records += _run_jobs(jobs, box, selected, options, state, len(found), reused, out)
     finally:
-        sandbox.cleanup(isolation)
+        sandbox.cleanup(box)
     records = sort_records(records, names)
     graded_now = {(job.student_id, job.notebook) for job in jobs}
     run = [(r, paths.get((r.student_id, r.notebook)), (r.student_id, r.notebook) in graded_now) for r in records]
     published = publish(folder, sources, selected, run, policy, options.missing)
     from .report import summary
     shown = [published.term.get(r.student_id, r.notebook).record for r in records]
-    text = summary(shown, published.term, time.monotonic() - started, options.workers, isolation.describe(),
-                   len(jobs), published.notes)
+    notes = published.notes
+    if not_yet:
+        notes = [f"not graded (no student handed them in): {', '.join(not_yet)}"] + notes
+    text = summary(shown, published.term, time.monotonic() - started, options.workers, box.describe(),
+                   len(jobs), notes)
     problems = sum(1 for r in records if r.retry)
     if problems:
         raise GradingIncomplete(text, f"{problems} notebooks could not be graded because of a grader "
@@ -304,7 +340,7 @@ def _check_gradebook(db_url: str, sources: dict[str, SourceNotebook], config) ->
         raise InstructorError(f"cannot use the gradebook {db_url}: {type(error).__name__}: {first_line}") from None
 
 
-def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], options: Options,
+def _run_jobs(jobs: list[Job], box: sandbox.Sandbox, sources: dict[str, SourceNotebook], options: Options,
               state: ResumeState, total: int, reused: int, out: Path) -> list[Record]:
     records: list[Record] = []
     if not jobs:
@@ -313,7 +349,7 @@ def _run_jobs(jobs: list[Job], isolation, sources: dict[str, SourceNotebook], op
     context = multiprocessing.get_context("fork")
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=max(1, options.workers), mp_context=context,
                                                   initializer=_init_pool,
-                                                  initargs=(isolation, options.timeouts, sources,
+                                                  initargs=(box, options.timeouts, sources,
                                                             context.Value("i", 0)))
     try:
         futures = {pool.submit(grade_job, job): job for job in jobs}

@@ -13,7 +13,8 @@ stopped half-way too. It answers the questions an instructor asks after grading:
   an example message;
 - who has not attempted a notebook (not submitted, or submitted with every exercise untouched);
 - a few sentences at the top: "38% of the class (19 of 50 students) made the mistake
-  divided-by-m-twice in dense_backward".
+  divided-by-m-again in dense_backward (a gradient m times too small: divided by m although dZ
+  carries the 1/m)", the meaning read from docs/exercises.md.
 
 The page is one HTML file: figures are PNGs embedded as data URIs, no script, no server. With
 `--format json` the same numbers are written as JSON (the HTML shows nothing the JSON lacks).
@@ -31,17 +32,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .records import Status
 from .report import short_message
 
-#: The statuses in the order the figures stack them, with their words (as on the feedback pages).
+#: The statuses in the order the figures stack them, with their words (the feedback pages' words, except
+#: that an instructor reads "needs manual grading" where a student reads "graded by hand").
 STATUS_ORDER = ("passed", "failed", "not attempted", "missing", "needs manual grading", "error", "timeout",
                 "crashed", "tampered", "forbidden")
-STATUS_WORDS = {
-    "passed": "passed", "failed": "not yet right", "not attempted": "not attempted",
-    "missing": "not submitted", "needs manual grading": "needs manual grading",
-    "error": "could not be graded", "timeout": "took too long", "crashed": "crashed",
-    "tampered": "tampered with the grading", "forbidden": "used a forbidden shortcut",
-}
+STATUS_WORDS = {str(status): status.words for status in Status} | {"needs manual grading": "needs manual grading"}
 #: Statuses that mean the student handed in nothing for an exercise.
 NOTHING_HANDED_IN = ("missing", "not attempted")
 #: The mistake id of a failure that no known mistake explains.
@@ -96,37 +94,21 @@ def _scores_csv(path: Path) -> dict[tuple[str, str], list[Result]]:
     return units
 
 
-def state_records(out: Path) -> list[dict]:
-    """The record of every graded (student, notebook) in OUT/.state, as stored (unreadable ones skipped)."""
-    folder = Path(out) / ".state"
-    if not folder.is_dir():
-        return []
-    records = []
-    for path in sorted(folder.glob("*/*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(record.get("results"), list) and record.get("student_id") and record.get("notebook"):
-                records.append(record)
-        except (OSError, ValueError, AttributeError):
-            continue
-    return records
+def state_records(out: Path) -> list:
+    """The Record of every graded (student, notebook) in OUT (unreadable ones skipped)."""
+    from .records import ResumeState
+    return ResumeState(out).records()
 
 
-def _from_record(record: dict) -> list[Result]:
-    results = []
-    for r in record["results"]:
-        if not isinstance(r, dict) or "exercise" not in r:
-            continue
-        results.append(Result(str(record["student_id"]), str(record["notebook"]), str(r["exercise"]),
-                              _number(r.get("score")), _number(r.get("max_score")), str(r.get("status", "error")),
-                              str(r.get("mistake") or ""), short_message(r.get("message", ""))))
-    return results
+def _from_record(record) -> list[Result]:
+    return [Result(record.student_id, record.notebook, r.exercise, r.score, r.max_score, str(r.status),
+                   r.mistake, short_message(r.message)) for r in record.results]
 
 
-def load_results(out: Path) -> list[Result]:
-    """Every graded exercise in OUT: the .state records, and scores.csv for submissions without one.
-
-    Raises NoResults, with a sentence saying what is wrong, when OUT holds neither.
+def load_results(out: Path, records: list | None = None) -> list[Result]:
+    """Every graded exercise in OUT: its records (`records`, else read from OUT), and scores.csv for
+    submissions without one. Raises NoResults, with a sentence saying what is wrong, when OUT holds
+    neither.
     """
     out = Path(out)
     if not out.is_dir():
@@ -135,7 +117,7 @@ def load_results(out: Path) -> list[Result]:
     scores = out / "scores.csv"
     if scores.is_file():
         units.update(_scores_csv(scores))
-    for record in state_records(out):
+    for record in state_records(out) if records is None else records:
         results = _from_record(record)
         if results:
             units[(results[0].student_id, results[0].notebook)] = results
@@ -176,8 +158,35 @@ def _histogram(percentages: list[float]) -> dict:
     return {"bin_edges": [10 * i for i in range(11)], "counts": counts}
 
 
-def summarize(rows: list[Result]) -> dict:
-    """The report's numbers as plain data (what --format json writes)."""
+def mistake_meanings(path: Path | None = None) -> dict[tuple[str, str], str]:
+    """(exercise, mistake id) -> what the mistake is, from the tables of docs/exercises.md (the list of
+    every id the checks record); {} when the file is not there (an installed package without it)."""
+    import re
+    if path is None:
+        import nncourse
+        path = Path(nncourse.__file__).resolve().parent.parent / "docs" / "exercises.md"
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    meanings: dict[tuple[str, str], str] = {}
+    exercises: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("#"):     # a section: one or more exercises, or the ids any check may name
+            exercises = (["*"] if "any check may name" in line else
+                         re.findall(r"`([a-z_]+)\(", line) if re.match(r"^#+\s+\d\d\s+`", line) else [])
+            continue
+        row = re.match(r"^\|\s*`([^`]+)`\s*\|\s*(.+?)\s*\|\s*$", line)
+        if row:
+            for exercise in exercises:
+                meanings[(exercise, row.group(1))] = row.group(2).replace("`", "")
+    return meanings
+
+
+def summarize(rows: list[Result], meanings: dict[tuple[str, str], str] | None = None) -> dict:
+    """The report's numbers as plain data (what --format json writes). meanings: (exercise, mistake id)
+    -> what the mistake is (mistake_meanings)."""
+    meanings = {} if meanings is None else meanings
     students = sorted({r.student_id for r in rows})
     order = _exercise_order(rows)
     by_notebook: dict[str, list[Result]] = {}
@@ -205,7 +214,7 @@ def summarize(rows: list[Result]) -> dict:
             "notebook": notebook, "students": len(graded), "not_graded_yet": len(students) - len(graded),
             "handed_in": len(handed_in), "scores": scores,
             "not_submitted": not_submitted, "not_attempted": blank,
-            "exercises": [_exercise_summary(exercise, [r for r in notebook_rows if r.exercise == exercise])
+            "exercises": [_exercise_summary(exercise, [r for r in notebook_rows if r.exercise == exercise], meanings)
                           for exercise in exercises],
         })
     summary = {"students": len(students), "notebooks": notebooks}
@@ -213,7 +222,7 @@ def summarize(rows: list[Result]) -> dict:
     return summary
 
 
-def _exercise_summary(exercise: str, rows: list[Result]) -> dict:
+def _exercise_summary(exercise: str, rows: list[Result], meanings: dict[tuple[str, str], str]) -> dict:
     statuses = Counter(r.status for r in rows)
     failed = [r for r in rows if r.status == "failed"]
     named: dict[str, list[Result]] = {}
@@ -223,8 +232,10 @@ def _exercise_summary(exercise: str, rows: list[Result]) -> dict:
     for mistake, those in sorted(named.items(), key=lambda item: (item[0] == OTHER, -len(item[1]), item[0])):
         messages = Counter(r.message for r in those if r.message)
         example = messages.most_common(1)[0][0] if messages else ""  # ties: the first student's
-        mistakes.append({"mistake": mistake, "count": len(those), "share": round(_share(len(those), len(rows)), 4),
-                         "example": example, "students": sorted(r.student_id for r in those)})
+        meaning = meanings.get((exercise, mistake)) or meanings.get(("*", mistake), "")
+        mistakes.append({"mistake": mistake, "meaning": meaning, "count": len(those),
+                         "share": round(_share(len(those), len(rows)), 4), "example": example,
+                         "students": sorted(r.student_id for r in those)})
     ordered = {s: statuses[s] for s in STATUS_ORDER if statuses[s]}
     ordered.update({s: n for s, n in sorted(statuses.items()) if s not in ordered})
     return {"exercise": exercise, "students": len(rows),
@@ -242,11 +253,12 @@ def highlights(summary: dict) -> list[str]:
              if m["mistake"] != OTHER]
     named.sort(key=lambda item: (-item[1], -item[0], item[2], item[3], item[4]["mistake"]))
     for count, share, _, exercise, mistake, total in named[:SUMMARY_MISTAKES]:
-        example = f": “{mistake['example']}”" if mistake["example"] else ""
+        said = (f" ({mistake['meaning']})." if mistake["meaning"] else
+                f": “{mistake['example']}”" if mistake["example"] else ".")
         lines.append(f"{_percent(share)} of the class ({count} of {total} students) made the mistake "
-                     f"{mistake['mistake']} in {exercise}{example}")
+                     f"{mistake['mistake']} in {exercise}{said}")
     exercises = [(e["passed_share"], nb["notebook"], e["exercise"], e) for nb in summary["notebooks"]
-                 for e in nb["exercises"] if e["students"]]
+                 for e in nb["exercises"] if e["students"] and not e["statuses"].get("needs manual grading")]
     if exercises:
         share, _, name, exercise = min(exercises, key=lambda item: (item[0], item[1], item[2]))
         lines.append(f"Fewest passed {name}: {_percent(share)} of the class "
@@ -300,7 +312,7 @@ _DPI = 150
 
 def _png(fig) -> bytes:
     from nncourse.plots import figure_to_png
-    return figure_to_png(fig, dpi=_DPI)
+    return figure_to_png(fig, dpi=_DPI, trim=False)   # constrained layout already fits the figure: draw once
 
 
 def _png_width(png: bytes) -> int:
@@ -401,19 +413,39 @@ def mistake_figure(notebook: dict) -> bytes | None:
         return _png(fig)
 
 
-def figures(summary: dict, progress=None) -> dict[str, bytes]:
-    """name -> PNG: "scores", and "status:<notebook>", "mistakes:<notebook>" per notebook."""
-    pngs = {"scores": score_figure(summary)}
-    if progress:
-        progress()
-    for nb in summary["notebooks"]:
-        pngs[f"status:{nb['notebook']}"] = status_figure(nb)
-        mistakes = mistake_figure(nb)
-        if mistakes is not None:
-            pngs[f"mistakes:{nb['notebook']}"] = mistakes
-        if progress:
-            progress()
+def _draw(summary: dict, which: int) -> dict[str, bytes]:
+    """The figures of one part of the page: -1 the scores, i the figures of the i-th notebook."""
+    if which < 0:
+        return {"scores": score_figure(summary)}
+    nb = summary["notebooks"][which]
+    pngs = {f"status:{nb['notebook']}": status_figure(nb)}
+    mistakes = mistake_figure(nb)
+    if mistakes is not None:
+        pngs[f"mistakes:{nb['notebook']}"] = mistakes
     return pngs
+
+
+def figures(summary: dict, progress=None, workers: int = 1) -> dict[str, bytes]:
+    """name -> PNG: "scores", and "status:<notebook>", "mistakes:<notebook>" per notebook; drawn in
+    `workers` forked processes when there are several notebooks. progress() is called per part."""
+    import concurrent.futures
+    import multiprocessing
+    parts = [-1] + list(range(len(summary["notebooks"])))
+    drawn: dict[int, dict[str, bytes]] = {}
+    if workers > 1 and len(parts) > 2 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_draw, summary, part): part for part in parts}
+            for future in concurrent.futures.as_completed(futures):
+                drawn[futures[future]] = future.result()
+                if progress:
+                    progress()
+    else:
+        for part in parts:
+            drawn[part] = _draw(summary, part)
+            if progress:
+                progress()
+    return {name: png for part in parts for name, png in drawn[part].items()}
 
 
 # ---- the page ------------------------------------------------------------------------------------------
@@ -430,7 +462,7 @@ figure { margin: 1rem 0; } figure img { max-width: 100%; height: auto; border: 1
 figcaption { color: #555; font-size: .9rem; }
 .summary li { margin: .3rem 0; } .note { background: #fff6d6; border-left: 4px solid #E69F00; padding: .6rem .9rem; }
 details { margin: .4rem 0; } summary { cursor: pointer; }
-.ids { font-family: ui-monospace, monospace; font-size: .88rem; }
+.ids { font-family: ui-monospace, monospace; font-size: .88rem; } .meaning { color: #444; font-size: .88rem; }
 nav ul { columns: 2; } code { font-size: .9em; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: .8rem; margin: .4rem 0 1.6rem; }
 .pair pre { background: #f7f7f7; border: 1px solid #ddd; padding: .5rem; overflow-x: auto; font-size: .8rem;
@@ -486,7 +518,8 @@ def _notebook_section(nb: dict, pngs: dict[str, bytes]) -> str:
         shown = [m for m in e["mistakes"] if m["mistake"] != OTHER][:MISTAKES_SHOWN]
         shown += [m for m in e["mistakes"] if m["mistake"] == OTHER]
         for m in shown:
-            label = ("no known mistake named" if m["mistake"] == OTHER else f'<code>{_e(m["mistake"])}</code>')
+            label = ("no known mistake named" if m["mistake"] == OTHER else f'<code>{_e(m["mistake"])}</code>'
+                     + (f'<br><span class="meaning">{_e(m["meaning"])}</span>' if m["meaning"] else ""))
             mistake_rows.append(
                 f'<tr><td>{_e(e["exercise"])}</td><td>{label}</td><td class="n">{m["count"]}</td>'
                 f'<td class="n">{_percent(m["share"])}</td><td>{_e(m["example"])}</td></tr>')
@@ -621,29 +654,30 @@ def _write(args, name: str, text: str) -> None:
     print(f"wrote {path}")
 
 
-def _similar(args, rows: list[Result]):
+def _similar(args, rows: list[Result], records: list):
     """(results, None), or (None, why not) when the students' code cannot be found."""
     from . import similarity
     notebooks = sorted({r.notebook for r in rows})
     students = {r.student_id for r in rows}
     try:
         return similarity.run(args.out, notebooks, students, submissions=args.submissions, source=_source(args),
-                              settings=_settings(args), progress=not args.no_progress), None
+                              settings=_settings(args), progress=not args.no_progress, records=records), None
     except similarity.NoCode as why:
-        return None, f"Not compared: {why}."
+        return None, str(why)
 
 
 def run_report(args) -> int:
     from . import similarity
     try:
-        rows = load_results(args.out)
+        records = state_records(args.out) if Path(args.out).is_dir() else []
+        rows = load_results(args.out, records)
         settings = _settings(args)
         if args.source is not None:
             _source(args)
     except (NoResults, ValueError) as error:
         return _fail("report", str(error))
-    summary = summarize(rows)
-    results, unavailable = (None, "") if args.no_similarity else _similar(args, rows)
+    summary = summarize(rows, mistake_meanings())
+    results, unavailable = (None, "") if args.no_similarity else _similar(args, rows, records)
     if results is not None:
         pairs = sum(len(r.pairs) for r in results)
         summary["highlights"].append(
@@ -655,7 +689,7 @@ def run_report(args) -> int:
         if results is not None:
             document["similarity"] = similarity.as_json(results, settings)
         elif unavailable:
-            document["similarity"] = {"note": similarity.NOTE, "unavailable": unavailable}
+            document["similarity"] = {"note": similarity.NOTE, "unavailable": f"Not compared: {unavailable}."}
         _write(args, "report", json.dumps(document, indent=1) + "\n")
         return 0
     bar = None
@@ -666,11 +700,12 @@ def run_report(args) -> int:
         bar = progress_bar(1 + len(summary["notebooks"]), desc="figures", unit="figure", widget=False,
                            file=sys.stderr)
     try:
-        pngs = figures(summary, bar.update if bar else None)
+        pngs = figures(summary, bar.update if bar else None, settings.workers)
     finally:
         if bar is not None:
             bar.close()
-    section = "" if args.no_similarity else similarity.render_section(results or [], settings, unavailable or "")
+    section = "" if args.no_similarity else similarity.render_section(
+        results or [], settings, f"Not compared: {unavailable}." if unavailable else "")
     _write(args, "report", render_html(summary, pngs, f"Class report: {Path(args.out).resolve().name}", section))
     return 0
 
@@ -678,14 +713,15 @@ def run_report(args) -> int:
 def run_similarity(args) -> int:
     from . import similarity
     try:
-        rows = load_results(args.out)
+        records = state_records(args.out) if Path(args.out).is_dir() else []
+        rows = load_results(args.out, records)
         settings = _settings(args)
         _source(args)
     except (NoResults, ValueError) as error:
         return _fail("similarity", str(error))
-    results, unavailable = _similar(args, rows)
+    results, unavailable = _similar(args, rows, records)
     if results is None:
-        return _fail("similarity", unavailable.removeprefix("Not compared: ").rstrip("."))
+        return _fail("similarity", unavailable)
     if args.format == "json":
         _write(args, "similarity", json.dumps(similarity.as_json(results, settings), indent=1) + "\n")
         return 0

@@ -15,6 +15,7 @@ its options, before it changes anything.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -54,11 +55,15 @@ def add_commands(subparsers) -> None:
                             "nbgrader_config.py); kept in OUT for every later export")
     _missing_option(grade)
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="run students' code WITHOUT a sandbox (as you, seeing all you can see); "
+                            "the summary and every CSV say so")
     grade.set_defaults(run=run_autograde)
 
     feedback = subparsers.add_parser("feedback", help="rewrite OUT/feedback/ (and the zips) from OUT's results")
     feedback.add_argument("out", type=Path)
     feedback.add_argument("--db", default=None, help="the gradebook (default: OUT's)")
+    _late_option(feedback)
     feedback.set_defaults(run=run_feedback)
 
     export = subparsers.add_parser("export", help="rewrite scores.csv, grades.csv, canvas.csv and gradescope/")
@@ -67,6 +72,7 @@ def add_commands(subparsers) -> None:
                         help="the gradebook to read (default: OUT's); a shared one for a class graded on several "
                              "machines")
     _missing_option(export)
+    _late_option(export)
     export.set_defaults(run=run_export)
 
     collect = subparsers.add_parser("collect", help="an LMS download (Canvas zip, Moodle, folders) into OUT/submitted")
@@ -115,6 +121,11 @@ def add_commands(subparsers) -> None:
     add_report_commands(subparsers)   # report, similarity
 
 
+def _late_option(parser) -> None:
+    parser.add_argument("--late-policy", default=None,
+                        help="the late policy to apply (default: the one OUT was graded with, else the course's)")
+
+
 def _missing_option(parser) -> None:
     parser.add_argument("--missing", choices=("blank", "zero"), default="blank",
                         help="students without a submission in the exports: blank (the LMS keeps its value; the "
@@ -140,7 +151,8 @@ def run_autograde(args) -> int:
         db_url=args.db, notebooks=args.notebooks,
         timeouts=Timeouts(cell=args.cell_timeout, exercise=args.timeout),
         limits=Limits(memory_bytes=max(0, args.memory) * 1024**2), progress=not args.no_progress,
-        force=args.force, missing=args.missing, late_policy=args.late_policy)
+        force=args.force, missing=args.missing, late_policy=args.late_policy,
+        unsafe_no_sandbox=args.unsafe_no_sandbox)
     try:
         print(autograde(options))
     except InstructorError as error:
@@ -158,7 +170,7 @@ def run_autograde(args) -> int:
     return 0
 
 
-def _grading_folder(command: str, out: Path, db: str | None):
+def _grading_folder(command: str, out: Path, db: str | None, late: str | None = None):
     """(sources, policy, db_url) of an existing grading folder, or raises InstructorError."""
     from .autograde import default_source
     from .collect import InstructorError
@@ -176,6 +188,9 @@ def _grading_folder(command: str, out: Path, db: str | None):
     if config is None:
         from .options import course_config
         config = course_config(source)
+    if late is not None:
+        from .options import effective_policy
+        return sources, effective_policy(out, config, late), _db_url(out, db)
     return sources, late_policy(config), _db_url(out, db)
 
 
@@ -192,7 +207,7 @@ def run_feedback(args) -> int:
     from .collect import InstructorError
     from .publish import rebuild
     try:
-        sources, policy, db_url = _grading_folder("feedback", args.out, args.db)
+        sources, policy, db_url = _grading_folder("feedback", args.out, args.db, args.late_policy)
         if not _has_results(args.out, db_url):
             return _fail("feedback", f"no grading results in {args.out} (run nncourse autograde first)")
         published = rebuild(args.out, db_url, sources, policy, "blank", exports=False)
@@ -209,7 +224,7 @@ def run_export(args) -> int:
     try:
         if args.db:
             args.out.mkdir(parents=True, exist_ok=True)   # a folder for the exports of a shared gradebook
-        sources, policy, db_url = _grading_folder("export", args.out, args.db)
+        sources, policy, db_url = _grading_folder("export", args.out, args.db, args.late_policy)
         if not _has_results(args.out, db_url):
             return _fail("export", f"no grading results in {args.out} (run nncourse autograde first)")
         published = rebuild(args.out, db_url, sources, policy, args.missing, pages=False)
@@ -241,12 +256,20 @@ def run_collect(args) -> int:
                 raise InstructorError(f"--pattern is not a regular expression: {error}") from None
         source = args.source or default_source()
         sources, _ = load_sources(source, None)
+        if not args.download.exists():
+            raise InstructorError(f"no such file or folder: {args.download}")
+        created = not args.out.exists()
         args.out.mkdir(parents=True, exist_ok=True)
-        folder = CourseFolder(args.out, source, _db_url(args.out, None))
-        folder.write_config()
-        notebooks = {name: s.assignment for name, s in sources.items()}
-        result = collect_download(args.download, folder, notebooks, Roster.load(args.out),
-                                  "auto" if args.lms == "auto" else args.lms, args.pattern, args.assignment)
+        try:
+            folder = CourseFolder(args.out, source, _db_url(args.out, None))
+            folder.write_config()
+            notebooks = {name: s.assignment for name, s in sources.items()}
+            result = collect_download(args.download, folder, notebooks, Roster.load(args.out),
+                                      "auto" if args.lms == "auto" else args.lms, args.pattern, args.assignment)
+        except BaseException:
+            if created:
+                shutil.rmtree(args.out, ignore_errors=True)
+            raise
     except InstructorError as error:
         return _fail("collect", str(error))
     print(result.summary(args.out))

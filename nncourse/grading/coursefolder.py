@@ -91,7 +91,11 @@ def mirror_submission(folder: CourseFolder, student: str, assignment: str, noteb
     target = folder.submitted(student, assignment)
     destination = target / notebook.name
     if notebook.resolve() != destination.resolve():
-        data = notebook.read_bytes()
+        from .collect import read_regular
+        try:
+            data = read_regular(notebook)   # the student's file: never through a link, bounded
+        except ValueError:
+            return
         if not destination.exists() or destination.read_bytes() != data:
             atomic_write(destination, data)
     stamp = target / "timestamp.txt"

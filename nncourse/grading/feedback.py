@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+import secrets
 import zipfile
 from pathlib import Path
 
@@ -41,9 +42,8 @@ def _css(status: Status) -> str:
     return status.name.lower().replace("_", "-")
 
 
-def _label(exercise: str) -> str:
-    return f"written answer ({exercise.removeprefix('answer_').replace('_', ' ')})" \
-        if exercise.startswith("answer_") else exercise
+def _label(exercise: str, written: set[str]) -> str:
+    return f"written answer ({exercise.removeprefix('answer_').replace('_', ' ')})" if exercise in written else exercise
 
 
 def _shown(result) -> str:
@@ -58,6 +58,8 @@ def _shown(result) -> str:
 def page(graded: Graded, term: Term, source: SourceNotebook | None, name: str) -> str:
     record = graded.record
     esc = html.escape
+    written = {a.name for a in source.written} if source is not None else \
+        {r.exercise for r in record.results if r.exercise.startswith("answer_")}
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{esc(record.notebook)}: feedback for {esc(name)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{esc(record.notebook)}</h1><p>Feedback for <strong>{esc(name)}</strong></p>"]
@@ -77,14 +79,15 @@ def page(graded: Graded, term: Term, source: SourceNotebook | None, name: str) -
                      "this score is not final.</p>")
     parts.append("<table><thead><tr><th>exercise</th><th>result</th><th>points</th><th>message</th></tr></thead><tbody>")
     for r in record.results:
-        parts.append(f"<tr><td>{esc(_label(r.exercise))}</td><td class=\"{_css(r.status)}\">{esc(r.status.words)}</td>"
+        parts.append(f"<tr><td>{esc(_label(r.exercise, written))}</td>"
+                     f"<td class=\"{_css(r.status)}\">{esc(r.status.words)}</td>"
                      f"<td>{number(r.score)} / {number(r.max_score)}</td><td><pre>{esc(_shown(r))}</pre></td></tr>")
     parts.append("</tbody></table>")
     details = [r for r in record.results if r.status != Status.PASSED and r.status != Status.MISSING]
     if details:
         parts.append("<h2>What to look at</h2>")
     for r in details:
-        parts.append(f"<h3>{esc(_label(r.exercise))}: "
+        parts.append(f"<h3>{esc(_label(r.exercise, written))}: "
                      f"<span class=\"{_css(r.status)}\">{esc(r.status.words)}</span></h3>")
         if r.message:
             parts.append(f"<pre>{esc(_shown(r))}</pre>")
@@ -92,7 +95,7 @@ def page(graded: Graded, term: Term, source: SourceNotebook | None, name: str) -
         if hint and r.status != Status.MANUAL:
             parts.append(f"<p>From the notebook: {esc(hint.replace('*', ''))}</p>")
         if r.code.strip():
-            what = "Your answer" if r.exercise.startswith("answer_") else "Your code"
+            what = "Your answer" if r.exercise in written else "Your code"
             parts.append(f"<p>{what}:</p><pre class=\"code\">{esc(r.code)}</pre>")
     if record.notes:
         items = "".join(f"<li>{esc(str(n))}</li>" for n in record.notes)
@@ -107,6 +110,27 @@ def _index(student: str, name: str, pages: list[tuple[str, Graded]]) -> str:
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Feedback for {html.escape(name)}"
             f"</title><style>{_STYLE}</style></head><body><h1>Feedback for {html.escape(name)}</h1>"
             f"<table><thead><tr><th>notebook</th><th>score</th></tr></thead><tbody>{rows}</tbody></table></body></html>\n")
+
+
+def _exchange_files(out: Path, student: str, assignment: str, graded: Graded) -> None:
+    """timestamp.txt and submission_secret.txt beside the page, as `nbgrader generate_feedback` leaves them:
+    `nbgrader release_feedback` reads both (copied byte for byte from submitted/, where `nbgrader collect`
+    put them, so that the student's `fetch_feedback` finds the page; a made-up secret for a submission
+    that did not come through the exchange, which no student can fetch but which release_feedback needs)."""
+    submitted = out / "submitted" / student / assignment
+    target = out / "feedback" / student / assignment
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        original = submitted / name
+        if original.is_file() and not original.is_symlink():
+            data = original.read_bytes()[:1000]
+        elif name == "timestamp.txt":
+            data = (graded.record.timestamp or "").encode("utf-8")
+        else:
+            data = secrets.token_hex(16).encode("ascii")
+            if (target / name).is_file():
+                continue
+        if not (target / name).is_file() or (target / name).read_bytes() != data:
+            atomic_write(target / name, data)
 
 
 def write_feedback(out: Path, term: Term, sources: dict[str, SourceNotebook] | None = None) -> int:
@@ -124,6 +148,7 @@ def write_feedback(out: Path, term: Term, sources: dict[str, SourceNotebook] | N
         relative = f"{assignment}/{notebook}.html"
         text = page(graded, term, sources.get(notebook), name)
         atomic_write(out / "feedback" / student / relative, text.encode("utf-8"))
+        _exchange_files(out, student, assignment, graded)
         by_student.setdefault(student, []).append((relative, graded))
         count += 1
     for student, pages in by_student.items():

@@ -154,12 +154,11 @@ def record(db_url: str, sources: dict[str, SourceNotebook], records: list[Record
 
 
 def _grade_name(sources: dict[str, SourceNotebook], notebook: str, exercise: str) -> str:
-    source = sources.get(notebook)
-    if source is not None:
-        for e in source.exercises:
-            if e.name == exercise:
-                return e.grade_id
-    return exercise if exercise.startswith("answer_") or source is not None else f"check_{exercise}"
+    """The grade cell of an exercise (its test cell), or of a written answer (the answer cell itself)."""
+    for e in sources[notebook].exercises:
+        if e.name == exercise:
+            return e.grade_id
+    return exercise
 
 
 def _record(gb, sources, records, policy: LatePolicy) -> int:
@@ -169,6 +168,7 @@ def _record(gb, sources, records, policy: LatePolicy) -> int:
         if rec.notebook not in sources or not rec.submitted or rec.retry:
             continue
         source = sources[rec.notebook]
+        answer_cells = {answer.name for answer in source.written}
         timestamp = parse_time(rec.timestamp)
 
         def add(rec=rec, source=source, timestamp=timestamp):
@@ -203,7 +203,7 @@ def _record(gb, sources, records, policy: LatePolicy) -> int:
                 written += 1
             answer = result.exercise if result.exercise in comments else None
             if answer is not None:
-                if result.status == Status.NOT_ATTEMPTED and result.exercise.startswith("answer_"):
+                if result.status == Status.NOT_ATTEMPTED and result.exercise in answer_cells:
                     comments[answer].auto_comment = NO_RESPONSE
                 else:
                     comments[answer].auto_comment = comment_text(result.status, result.message)

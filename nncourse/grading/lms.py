@@ -379,14 +379,28 @@ def collect_download(download: Path, folder: CourseFolder, notebooks: dict[str, 
             result.taken.append(c)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    write_csv(folder.out / "collected.csv", ["student_id", "assignment", "notebook", "file", "timestamp", "lms_late",
-                                             "matched"],
-              [[c.student, notebooks[c.notebook or ""], c.notebook, c.relative, utc_text(c.when) or "",
-                "yes" if c.late else "", c.how] for c in result.taken]
-              + [[c.student, notebooks.get(c.notebook or "", ""), c.notebook, c.relative, utc_text(c.when) or "",
-                  "yes" if c.late else "", c.reason] for c in result.replaced])
-    write_csv(folder.out / "unmatched.csv", ["file", "reason"], [[c.relative, c.reason] for c in result.unmatched])
+    name = Path(download).name
+    _update_csv(folder.out / "collected.csv", ["download", "student_id", "assignment", "notebook", "file",
+                                               "timestamp", "lms_late", "matched"], name,
+                [[name, c.student, notebooks[c.notebook or ""], c.notebook, c.relative, utc_text(c.when) or "",
+                  "yes" if c.late else "", c.how] for c in result.taken]
+                + [[name, c.student, notebooks.get(c.notebook or "", ""), c.notebook, c.relative,
+                    utc_text(c.when) or "", "yes" if c.late else "", c.reason] for c in result.replaced])
+    _update_csv(folder.out / "unmatched.csv", ["download", "file", "reason"], name,
+                [[name, c.relative, c.reason] for c in result.unmatched])
     return result
+
+
+def _update_csv(path: Path, header: list[str], download: str, new_rows: list[list]) -> None:
+    """Replace this download's rows of a CSV, keeping those of other downloads (one per week)."""
+    import csv
+    kept = []
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            if next(reader, None) == header:
+                kept = [row for row in reader if row and row[0] != download]
+    write_csv(path, header, kept + new_rows)
 
 
 def _resubmission(c: Candidate) -> int:

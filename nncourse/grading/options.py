@@ -192,11 +192,17 @@ def grading_settings(timeouts, limits, setup: dict) -> str:
                        "limits": asdict(limits), "setup": setup}, sort_keys=True, default=str)
 
 
-def resume_key(path: str | None, source: SourceNotebook, settings: str, problem: str | None, message: str) -> str:
+def resume_key(notebook: bytes | str | None, source: SourceNotebook, settings: str, problem: str | None,
+               message: str) -> str:
+    """notebook: the submitted notebook's bytes as collected (or its path, read as `collect` reads)."""
     h = hashlib.sha256(f"{settings}|{source.digest}|{problem}|{message}".encode())
-    if path:
+    if isinstance(notebook, str):
+        from .collect import read_regular
         try:
-            h.update(Path(path).read_bytes())
-        except OSError as error:
+            notebook = read_regular(Path(notebook))
+        except ValueError as error:
             h.update(str(error).encode())
+            notebook = None
+    if notebook is not None:
+        h.update(notebook)
     return h.hexdigest()

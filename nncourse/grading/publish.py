@@ -69,8 +69,9 @@ def write_autograded(folder: CourseFolder, source: SourceNotebook, record: Recor
     target = folder.autograded(record.student_id, source.assignment) / f"{record.notebook}.ipynb"
     if target.exists() and not refresh:
         return
+    from .collect import read_regular
     try:
-        submitted = nbformat.reads(notebook_path.read_bytes().decode("utf-8"), as_version=4)
+        submitted = nbformat.reads(read_regular(notebook_path).decode("utf-8"), as_version=4)
     except Exception:
         return
     nb = autograded_notebook(source, submitted, record)

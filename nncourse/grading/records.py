@@ -104,6 +104,8 @@ class Record:
     key: str = ""                 # the resume key: a digest of everything that can change the grade
     retry: bool = False           # the grader itself failed: a rerun grades it again
     timestamp: str | None = None  # when it was submitted (ISO 8601, UTC), if known
+    seconds: float | None = None  # how long grading it took
+    attempts: int = 0             # runs in a row the grader itself failed on it (retried up to a limit)
 
     def __post_init__(self) -> None:
         if not self.assignment:
@@ -129,14 +131,15 @@ class Record:
     def to_dict(self) -> dict:
         return {"student_id": self.student_id, "notebook": self.notebook, "assignment": self.assignment,
                 "key": self.key, "retry": self.retry, "timestamp": self.timestamp, "notes": list(self.notes),
-                "results": [r.to_dict() for r in self.results]}
+                "results": [r.to_dict() for r in self.results], "seconds": self.seconds, "attempts": self.attempts}
 
     @classmethod
     def from_dict(cls, data: dict) -> Record:
         return cls(str(data["student_id"]), str(data["notebook"]),
                    [ExerciseResult.from_dict(r) for r in data.get("results", [])],
                    [str(n) for n in data.get("notes", [])], str(data.get("assignment") or data["notebook"]),
-                   str(data.get("key", "")), bool(data.get("retry", False)), data.get("timestamp"))
+                   str(data.get("key", "")), bool(data.get("retry", False)), data.get("timestamp"),
+                   data.get("seconds"), int(data.get("attempts", 0) or 0))
 
 
 def sort_records(records: list[Record], notebooks: list[str] | None = None) -> list[Record]:

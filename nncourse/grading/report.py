@@ -51,16 +51,39 @@ def number(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:.4g}"
 
 
-def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNSANDBOXED_MARK = ".unsandboxed"   # in OUT: some of its results were graded with --unsafe-no-sandbox
+UNSANDBOXED = "WARNING: graded with --unsafe-no-sandbox: student code ran without a sandbox"
+
+
+def spreadsheet_safe(cell):
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading '
+    (OWASP's advice against CSV injection); numbers stay numbers."""
+    if not isinstance(cell, str) or not cell.startswith(_FORMULA_START):
+        return cell
+    try:
+        float(cell)
+        return cell
+    except ValueError:
+        return "'" + cell
+
+
+def _warning(out: Path) -> str:
+    return UNSANDBOXED if (Path(out) / UNSANDBOXED_MARK).exists() else ""
+
+
+def _csv_bytes(header: list[str], rows: list[list], warning: str = "") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    if warning:
+        writer.writerow([warning])
     return buffer.getvalue().encode("utf-8")
 
 
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    atomic_write(Path(path), _csv_bytes(header, rows))
+def write_csv(path: Path, header: list[str], rows: list[list], warning: str = "") -> None:
+    atomic_write(Path(path), _csv_bytes(header, rows, warning))
 
 
 def score_rows(term: Term) -> list[list]:
@@ -84,7 +107,8 @@ def write_exports(out: Path, term: Term, missing: str = "blank") -> list[str]:
     out = Path(out)
     notes: list[str] = []
     notebooks = term.notebooks
-    write_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(term))
+    warning = _warning(out)
+    write_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(term), warning)
 
     students = term.students
     roster = term.roster.students
@@ -102,7 +126,7 @@ def write_exports(out: Path, term: Term, missing: str = "blank") -> list[str]:
         grade_rows.append([student, info.name if info else "", info.email if info else ""] + cells
                           + [number(total), number(total_max), number(penalty), " ".join(waiting)])
     write_csv(out / "grades.csv", ["student_id", "name", "email"] + notebooks
-              + ["total", "max_score", "late_penalty", "pending"], grade_rows)
+              + ["total", "max_score", "late_penalty", "pending"], grade_rows, warning)
 
     notes += _missing_notes(term, missing)
     if pending:
@@ -161,7 +185,7 @@ def _write_canvas(out: Path, term: Term, missing: str) -> list[str]:
                     info.sis_login_id if info else "",
                     info.section if info else ""]
         rows.append(identity + [_cell(term, student, nb, missing) for nb in term.notebooks])
-    write_csv(out / "canvas.csv", CANVAS_IDENTITY + columns, rows)
+    write_csv(out / "canvas.csv", CANVAS_IDENTITY + columns, rows, _warning(out))
     if unknown:
         notes.append(f"canvas.csv leaves out {len(unknown)} students the Canvas export does not know: "
                      + ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else ""))
@@ -188,7 +212,7 @@ def _write_gradescope(out: Path, term: Term, missing: str) -> None:
             rows.append([info.full_name if info else student,
                          info.sis_user_id if info and info.sis_user_id else student,
                          info.email if info else "", _cell(term, student, nb, missing)])
-        write_csv(folder / f"{term.assignment_of.get(nb, nb)}.csv", GRADESCOPE_COLUMNS, rows)
+        write_csv(folder / f"{term.assignment_of.get(nb, nb)}.csv", GRADESCOPE_COLUMNS, rows, _warning(out))
 
 
 def summary(records: list[Record], term: Term, seconds: float, workers: int, isolation: str, graded_now: int,

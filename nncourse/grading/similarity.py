@@ -8,15 +8,19 @@ implementation (`nncourse.reference`) and the instructor's model answers (soluti
 comparison is copydetect's, winnowing fingerprints as in MOSS: the code is tokenised, names and
 strings become placeholders (so renamed variables still match, and comments and blank lines do not
 count), hashes of its k-grams are winnowed into fingerprints, and two documents match where their
-fingerprints do; the order of the functions does not matter. Before comparing, two things are set
-aside, so that only what a student chose to write can match:
+fingerprints do; the order of the functions does not matter. Each exercise is fingerprinted on its
+own (no fingerprint spans two cells) and tokenised by Python's tokenizer (`filter_code`, the same
+filtering as copydetect's, four times faster). Before comparing, two things are set aside, so that
+only what a student chose to write can match:
 
 - the released template: each answer cell's signature, docstring and stub lines;
 - code that many students share: a fingerprint found in more than `common` students' code of the
   notebook (MOSS's -m). The one natural way to write `np.maximum(0, z)` is not evidence of copying.
 
-A pair is listed when at least `threshold` of one side's remaining code matches the other and the
-match covers at least `min_match` tokens on both sides. The list shows the code of both side by side
+A pair is listed when at least `threshold` of one side's code (the template removed) matches the
+other's outside the common code, and the match covers at least `min_match` tokens on both sides: a
+student whose code is mostly what everybody writes is not "similar" to one other student for the
+few lines they share. The list shows the code of both side by side
 with the matching parts marked. It never changes a grade: a similar pair is a question for a
 person, who knows how the students worked, not a verdict.
 
@@ -26,9 +30,11 @@ on every pair whose shared fingerprints could reach the threshold.
 """
 from __future__ import annotations
 
+import builtins
 import concurrent.futures
 import inspect
 import io
+import keyword
 import math
 import multiprocessing
 import os
@@ -43,6 +49,8 @@ import numpy as np
 
 REFERENCE = "the reference implementation"
 MODEL = "the model answers"
+BOTH = "the reference implementation (= the model answers)"   # when the two are the same code
+COURSE = (REFERENCE, MODEL, BOTH)
 NOTE = ("This list never changes a grade. Similar code is a question for a person, who knows how the "
         "students worked (a study group, a tutor's example, a shared starting point), not a verdict.")
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -56,7 +64,7 @@ class NoCode(Exception):
 @dataclass
 class Settings:
     threshold: float = 0.5          # share of one side's (non-template, non-common) code that matches
-    min_match: int = 40             # tokens (copydetect's filtered characters) matched on both sides
+    min_match: int = 80             # tokens (copydetect's filtered characters) matched on both sides
     common: int | None = None       # a fingerprint in more students' code than this is set aside;
                                     # None: 5% of the students who handed the notebook in, at least 4
     noise: int = 25                 # copydetect's noise threshold: the k of its k-grams
@@ -91,14 +99,14 @@ def answer_cells(notebook) -> dict[str, str]:
     return answers
 
 
-def code_from_records(records: list[dict]) -> dict[str, dict[str, dict[str, str]]]:
-    """notebook -> student -> exercise -> code, from records that store each exercise's code."""
+def code_from_records(records: list) -> dict[str, dict[str, dict[str, str]]]:
+    """notebook -> student -> exercise -> code, from the records (nncourse.grading.records.Record) of
+    a grading run, which keep each exercise's code."""
     found: dict[str, dict[str, dict[str, str]]] = {}
     for record in records:
-        codes = {str(r["exercise"]): str(r["code"]) for r in record.get("results", [])
-                 if isinstance(r, dict) and r.get("code")}
+        codes = {r.exercise: r.code for r in record.results if r.code}
         if codes:
-            found.setdefault(str(record["notebook"]), {})[str(record["student_id"])] = codes
+            found.setdefault(record.notebook, {})[record.student_id] = codes
     return found
 
 
@@ -252,93 +260,210 @@ def course_code(source_dir: Path | None, notebooks: list[str], answers: dict[str
 
 
 # ---- fingerprints ----------------------------------------------------------------------------------------
+#
+# A document is one student's (or the course's) code for one notebook: its exercises one after the
+# other, each fingerprinted on its own (so no fingerprint spans two exercises, and the order of the
+# cells does not matter), then put together into one object that copydetect's compare_files takes.
+
+_KEPT_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "cls"}
+_DROPPED = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                      tokenize.ENDMARKER})
+_STRINGS = frozenset({tokenize.STRING} | {getattr(tokenize, name) for name in
+                                          ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
+                                          if hasattr(tokenize, name)})
+
+
+def filter_code(code: str) -> tuple[str, np.ndarray]:
+    """copydetect's filter_code for Python, with Python's own tokenizer (about four times faster than
+    the Pygments lexer copydetect uses): names become V (a function's name where it is defined F, a
+    class's O), string literals S, keywords, builtins, numbers and operators stay, comments and
+    whitespace go. Returns the filtered text and copydetect's offsets (filtered index, characters
+    removed before it). Where Pygments differs, the difference does not matter to a comparison that
+    filters every document the same way: Pygments writes a string's quotes ("S"), keeps module names
+    after `import`, lexes an f-string's replacement fields and has its own rules for dunder names;
+    here a string is S, a module name V, an f-string S and a dunder name V. Code Python cannot
+    tokenise (a syntax error) goes through copydetect's own."""
+    starts = [0]
+    total = 0
+    for line in code.splitlines(keepends=True):
+        total += len(line)
+        starts.append(total)
+    starts += [total, total]          # the end marker's row is one past the last line
+    out: list[str] = []
+    entries = [[0, 0]]
+    append, entry = out.append, entries.append
+    length = removed = cursor = 0
+    previous = ""
+    name, dropped, strings, kept = tokenize.NAME, _DROPPED, _STRINGS, _KEPT_NAMES
+    try:
+        for kind, string, (start_row, start_col), (end_row, end_col), _ in tokenize.generate_tokens(
+                io.StringIO(code).readline):
+            start = starts[start_row - 1] + start_col
+            end = starts[end_row - 1] + end_col
+            if start > cursor:                     # whitespace between tokens
+                entry([length - 1, removed])
+                removed += start - cursor
+            if end > cursor:
+                cursor = end
+            if kind in dropped:
+                if end > start:
+                    entry([length - 1, removed])
+                    removed += end - start
+                continue
+            if kind == name and (string not in kept or previous == "."):   # .sum is an attribute, not sum
+                text = "F" if previous == "def" else "O" if previous == "class" else "V"
+            elif kind in strings:
+                text = "S"
+            else:                                  # kept as it is
+                previous = string
+                append(string)
+                length += len(string)
+                continue
+            previous = string
+            append(text)                           # replaced by one character
+            length += 1
+            entry([length - 1, removed])
+            removed += len(string) - 1
+    except (tokenize.TokenError, SyntaxError):   # IndentationError is a SyntaxError
+        from copydetect.utils import filter_code as pygments_filter
+        return pygments_filter(code, "code.py", "python")
+    return "".join(out), np.array(entries)
+
+
+def coverage(hash_idx: dict, k: int) -> float:
+    """copydetect's get_token_coverage without the array: how many tokens the k-grams at the
+    fingerprints' positions cover (the length of the union of [p, p + k))."""
+    positions = sorted(p for found in hash_idx.values() for p in found)
+    if not positions:
+        return 0.0
+    covered = k
+    for before, after in zip(positions, positions[1:]):
+        covered += min(k, after - before)
+    return float(covered)
+
 
 @dataclass
-class Document:
-    """One side of a comparison: a student's (or the course's) code for one notebook, fingerprinted.
+class Piece:
+    """One exercise's code, filtered and fingerprinted (copydetect's get_document_fingerprints)."""
 
-    Has the attributes copydetect's `compare_files` reads from a CodeFingerprint.
-    """
-
-    owner: str
-    raw_code: str
-    filtered_code: str = ""
-    offsets: np.ndarray = field(default_factory=lambda: np.array([]))
-    hashes: set = field(default_factory=set)
-    hash_idx: dict = field(default_factory=dict)
-    k: int = 25
-    token_coverage: float = 0.0     # tokens compared (copydetect's): without template and common code
-    own_coverage: float = 0.0       # tokens of the document without the template only: what a share is of
+    filtered: str
+    offsets: np.ndarray
+    hash_idx: dict         # fingerprint -> its positions in `filtered`
+    coverage: float        # tokens covered by the fingerprints' k-grams (copydetect's token coverage)
 
 
-def assemble(exercises: list[str], templates: dict[str, Template], code: dict[str, str]) -> str:
-    """One document of a student's answers in the notebook's order, the released template removed;
-    a comment line names each exercise (comments are not compared)."""
-    parts = []
+def fingerprint(text: str, noise: int, window: int) -> Piece:
+    from copydetect.utils import get_document_fingerprints
+    filtered, offsets = filter_code(text)
+    if len(filtered) < noise:
+        return Piece(filtered, offsets, {}, 0.0)
+    _, hash_idx = get_document_fingerprints(filtered, noise, window)
+    # Python ints, not numpy scalars: they hash, compare and pickle several times faster
+    hash_idx = {int(h): [int(p) for p in positions] for h, positions in hash_idx.items()}
+    return Piece(filtered, offsets, hash_idx, coverage(hash_idx, noise))
+
+
+def _fingerprint_many(texts: list[str], noise: int, window: int) -> list[Piece]:
+    return [fingerprint(text, noise, window) for text in texts]
+
+
+def fingerprint_all(texts: list[str], settings: Settings, progress=None) -> dict[str, Piece]:
+    """text -> Piece for every distinct text, in `settings.workers` forked processes when there are
+    many (the hashes are Python's string hashes: a forked process has the same ones; a spawned one
+    would not, so without fork it all runs here). progress(n) is called as texts are done."""
+    distinct = list(dict.fromkeys(texts))
+    window = settings.guarantee - settings.noise + 1
+    if not _parallel(settings, len(distinct)):
+        pieces = {}
+        for text in distinct:
+            pieces[text] = fingerprint(text, settings.noise, window)
+            if progress:
+                progress(1)
+        return pieces
+    size = max(50, min(500, len(distinct) // (settings.workers * 8) or 1))
+    chunks = [distinct[i:i + size] for i in range(0, len(distinct), size)]
+    pieces: dict[str, Piece] = {}
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=settings.workers, mp_context=context) as pool:
+        futures = {pool.submit(_fingerprint_many, chunk, settings.noise, window): chunk for chunk in chunks}
+        for future in concurrent.futures.as_completed(futures):
+            pieces.update(zip(futures[future], future.result()))
+            if progress:
+                progress(len(futures[future]))
+    return pieces
+
+
+def pieces(exercises: list[str], templates: dict[str, Template], code: dict[str, str]) -> list[str]:
+    """A student's answers in the notebook's order, each without the released template and headed by
+    a comment line naming the exercise (comments are not compared); blank ones left out."""
+    found = []
     for exercise in exercises:
         text = code.get(exercise, "")
         if exercise in templates:
             text = templates[exercise].remove_from(text)
         if text.strip():
-            parts.append(f"# ---- {exercise}\n{text}")
-    return "\n\n".join(parts)
+            found.append(f"# ---- {exercise}\n{text}")
+    return found
 
 
-def _filter(code: str):
-    """copydetect's tokenise-and-filter (names -> V, strings -> S, comments and blanks dropped)."""
-    from copydetect.utils import filter_code
-    return filter_code(code, "code.py", "python")
+@dataclass
+class Document:
+    """One side of a comparison: a student's (or the course's) code for one notebook, fingerprinted.
+
+    Has the attributes copydetect's `compare_files` reads from a CodeFingerprint."""
+
+    owner: str
+    raw_code: str
+    filtered_code: str
+    offsets: np.ndarray
+    hashes: set
+    hash_idx: dict
+    k: int
+    token_coverage: float = 0.0     # tokens compared (copydetect's): without template and common code
+    own_coverage: float = 0.0       # tokens without the template only: what a share is of
+    full_coverage: float = 0.0      # tokens before anything is set aside
 
 
-def _filter_many(codes: list[str]) -> list:
-    return [_filter(code) for code in codes]
-
-
-def filter_all(codes: list[str], workers: int, progress=None) -> list:
-    """_filter of every text, in a pool of `workers` processes when there are many (tokenising is the
-    slow part); `progress(n)` is called as texts are done."""
-    if workers <= 1 or len(codes) < 200:
-        results = []
-        for code in codes:
-            results.append(_filter(code))
-            if progress:
-                progress(1)
-        return results
-    chunk = max(20, min(200, len(codes) // (workers * 8) or 1))
-    chunks = [codes[i:i + chunk] for i in range(0, len(codes), chunk)]
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    results: list = [None] * len(chunks)
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_filter_many, part): i for i, part in enumerate(chunks)}
-        for future in concurrent.futures.as_completed(futures):
-            results[futures[future]] = future.result()
-            if progress:
-                progress(len(chunks[futures[future]]))
-    return [item for part in results for item in part]
-
-
-def _fingerprint(document: Document, filtered, settings: Settings) -> None:
-    from copydetect.utils import get_document_fingerprints
-    document.filtered_code, document.offsets = filtered
-    document.k = settings.noise
+def join_pieces(owner: str, texts: list[str], prints: dict[str, Piece], settings: Settings) -> Document:
+    """Join the exercises' Pieces into one Document: positions shifted, offsets mapped to the joined text."""
     window = settings.guarantee - settings.noise + 1
-    if len(document.filtered_code) >= settings.noise:
-        document.hashes, document.hash_idx = get_document_fingerprints(document.filtered_code, settings.noise,
-                                                                       window)
+    filtered, offsets, hash_idx = [], [], {}
+    raw_start = filtered_start = 0
+    coverage = 0.0                            # additive: no k-gram spans two exercises
+    for n, text in enumerate(texts):
+        piece = prints.get(text) or fingerprint(text, settings.noise, window)
+        raw_start += 2 if n else 0            # the blank line between exercises
+        if len(piece.offsets):
+            offsets.append(piece.offsets + np.array([filtered_start, raw_start - filtered_start]))
+        for h, positions in piece.hash_idx.items():
+            shifted = [p + filtered_start for p in positions] if filtered_start else positions
+            hash_idx[h] = hash_idx[h] + shifted if h in hash_idx else shifted   # never changes a Piece's list
+        filtered.append(piece.filtered)
+        coverage += piece.coverage
+        raw_start += len(text)
+        filtered_start += len(piece.filtered)
+    return Document(owner, "\n\n".join(texts), "".join(filtered),
+                    np.concatenate(offsets) if offsets else np.array([]), set(hash_idx), hash_idx, settings.noise,
+                    full_coverage=coverage)
 
 
 def _set_aside(document: Document, template: set, common: set) -> None:
-    """Drop fingerprints (template, common code) as copydetect drops boilerplate; recount coverage.
+    """Drop fingerprints (template, common code) as copydetect drops boilerplate; count coverage.
 
     Shares are of `own_coverage`, the document without the template: a student whose code is mostly
     what everybody writes, and who shares a little with one other student, does not share much."""
-    from copydetect.utils import get_token_coverage
-    document.hashes = document.hashes - template
-    document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-    document.own_coverage = float(get_token_coverage(document.hash_idx, document.k, len(document.filtered_code)))
-    document.hashes = document.hashes - common
-    document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-    document.token_coverage = float(get_token_coverage(document.hash_idx, document.k, len(document.filtered_code)))
+    if template & document.hashes:
+        document.hashes = document.hashes - template
+        document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
+        document.own_coverage = coverage(document.hash_idx, document.k)
+    else:
+        document.own_coverage = document.full_coverage
+    if common & document.hashes:
+        document.hashes = document.hashes - common
+        document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
+        document.token_coverage = coverage(document.hash_idx, document.k)
+    else:
+        document.token_coverage = document.own_coverage
 
 
 def _template_hashes(course: CourseCode, settings: Settings) -> set:
@@ -346,7 +471,7 @@ def _template_hashes(course: CourseCode, settings: Settings) -> set:
     hashes = set()
     for template in course.templates.values():
         text = "\n".join(template.strings) + "\n" + "\n".join(sorted(template.lines))
-        filtered, _ = _filter(text)
+        filtered, _ = filter_code(text)
         if len(filtered) >= settings.noise:
             hashes |= get_document_fingerprints(filtered, settings.noise, 1)[0]
     return hashes
@@ -371,7 +496,7 @@ class Pair:
 
     @property
     def kind(self) -> str:
-        return self.b if self.b in (REFERENCE, MODEL) else "students"
+        return self.b if self.b in COURSE else "students"
 
     def as_dict(self) -> dict:
         return {"notebook": self.notebook, "kind": self.kind, "a": self.a, "b": self.b,
@@ -449,21 +574,24 @@ class NotebookResult:
 
 
 def compare_notebook(course: CourseCode, code: dict[str, dict[str, str]], settings: Settings,
-                     filtered: dict[str, tuple] | None = None) -> NotebookResult:
-    """Compare every pair of students' code of one notebook, and each student's with the baselines."""
-    students = sorted(code)
-    texts = {s: assemble(course.exercises, course.templates, code[s]) for s in students}
-    documents = [Document(s, texts[s]) for s in students if texts[s].strip()]
-    filtered = filtered if filtered is not None else {}
-    for document in documents:
-        _fingerprint(document, filtered.get(document.owner) or _filter(document.raw_code), settings)
+                     prints: dict[str, Piece] | None = None) -> NotebookResult:
+    """Compare every pair of students' code of one notebook, and each student's with the baselines.
+
+    prints: the exercises' fingerprints already computed (fingerprint_all), by text."""
+    prints = prints if prints is not None else {}
+    documents = []
+    for student in sorted(code):
+        texts = pieces(course.exercises, course.templates, code[student])
+        if texts:
+            documents.append(join_pieces(student, texts, prints, settings))
     baselines = []
     for owner, parts in ((REFERENCE, course.reference), (MODEL, course.model)):
-        text = assemble(course.exercises, course.templates, parts)
-        if text.strip():
-            baseline = Document(owner, text)
-            _fingerprint(baseline, _filter(text), settings)
-            baselines.append(baseline)
+        texts = pieces(course.exercises, course.templates, parts)
+        if texts:
+            baselines.append(join_pieces(owner, texts, prints, settings))
+    if len(baselines) == 2 and baselines[0].hashes == baselines[1].hashes:
+        baselines = [baselines[0]]       # the same code twice: one baseline
+        baselines[0].owner = BOTH
 
     limit = settings.common_limit(len(documents))
     frequency: dict[int, int] = defaultdict(int)
@@ -497,28 +625,50 @@ def compare_notebook(course: CourseCode, code: dict[str, dict[str, str]], settin
     return NotebookResult(course.notebook, len(documents), limit, len(common), [b.owner for b in baselines], pairs)
 
 
+_SHARED: dict = {}   # what forked processes comparing notebooks read (set before the fork)
+
+
+def _compare_shared(notebook: str) -> NotebookResult:
+    answers, courses, settings, prints = (_SHARED[k] for k in ("answers", "courses", "settings", "prints"))
+    return compare_notebook(courses[notebook], answers.get(notebook, {}), settings, prints)
+
+
+def _parallel(settings: Settings, size: int) -> bool:
+    return settings.workers > 1 and size >= 400 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def compare_class(answers: dict[str, dict[str, dict[str, str]]], courses: dict[str, CourseCode],
                   settings: Settings, progress=None) -> list[NotebookResult]:
-    """compare_notebook for every notebook; the tokenising of all documents is shared out over
-    settings.workers processes. `progress(total)`, if given, returns a function called with the
-    number of steps done: one per document tokenised, one per notebook compared."""
-    jobs = []
-    for notebook, course in courses.items():
-        for student, code in sorted(answers.get(notebook, {}).items()):
-            text = assemble(course.exercises, course.templates, code)
-            if text.strip():
-                jobs.append((notebook, student, text))
-    progress = progress(len(jobs) + len(courses)) if progress else None
-    filtered = filter_all([text for _, _, text in jobs], settings.workers, progress)
-    per_notebook: dict[str, dict[str, tuple]] = defaultdict(dict)
-    for (notebook, student, _), result in zip(jobs, filtered):
-        per_notebook[notebook][student] = result
-    results = []
-    for notebook, course in courses.items():
-        results.append(compare_notebook(course, answers.get(notebook, {}), settings, per_notebook[notebook]))
-        if progress:
-            progress(1)
-    return results
+    """compare_notebook for every notebook. With many documents the work is shared out over
+    settings.workers forked processes: first the fingerprinting of every exercise's code, then the
+    notebooks. `progress(total)`, if given, returns a function called with the number of steps
+    done: one per distinct piece of code fingerprinted, one per notebook compared."""
+    texts = [text for notebook, course in courses.items() for code in answers.get(notebook, {}).values()
+             for text in pieces(course.exercises, course.templates, code)]
+    progress = progress(len(set(texts)) + len(courses)) if progress else None
+    prints = fingerprint_all(texts, settings, progress)
+    if not _parallel(settings, len(texts)) or len(courses) < 2:
+        results = []
+        for notebook, course in courses.items():
+            results.append(compare_notebook(course, answers.get(notebook, {}), settings, prints))
+            if progress:
+                progress(1)
+        return results
+    _SHARED.update(answers=answers, courses=courses, settings=settings, prints=prints)
+    try:
+        done: dict[str, NotebookResult] = {}
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=settings.workers, mp_context=context) as pool:
+            # the largest notebooks first, so that the workers finish together
+            order = sorted(courses, key=lambda nb: -sum(len(c) for c in answers.get(nb, {}).values()))
+            futures = {pool.submit(_compare_shared, notebook): notebook for notebook in order}
+            for future in concurrent.futures.as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress:
+                    progress(1)
+        return [done[notebook] for notebook in courses]
+    finally:
+        _SHARED.clear()
 
 
 def as_json(results: list[NotebookResult], settings: Settings) -> dict:
@@ -545,7 +695,7 @@ def _marked(code: str, slices: list[list[int]]) -> str:
 
 
 def _who(name: str) -> str:
-    return name if name in (REFERENCE, MODEL) else f"student {name}"
+    return name if name in COURSE else f"student {name}"
 
 
 def render_section(results: list[NotebookResult], settings: Settings, unavailable: str = "") -> str:
@@ -603,13 +753,15 @@ def render_section(results: list[NotebookResult], settings: Settings, unavailabl
 
 # ---- from OUT to pairs -----------------------------------------------------------------------------------
 
-def find_code(out: Path, notebooks: list[str], students: set[str], submissions: Path | None = None) -> dict:
+def find_code(out: Path, notebooks: list[str], students: set[str], submissions: Path | None = None,
+              records: list | None = None) -> dict:
     """notebook -> student -> exercise -> code for the graded class: from the records in OUT (which
-    hold each exercise's code), else read from the submitted notebooks in `submissions`.
+    hold each exercise's code; `records` if already read), else read from the submitted notebooks in
+    `submissions` (for a run graded before the records kept the code).
 
     Raises NoCode when neither has any."""
     from .classreport import state_records
-    answers = code_from_records(state_records(out))
+    answers = code_from_records(state_records(out) if records is None else records)
     lacking = [nb for nb in notebooks if nb not in answers]
     if lacking and submissions is not None:
         from .collect import InstructorError
@@ -625,12 +777,12 @@ def find_code(out: Path, notebooks: list[str], students: set[str], submissions: 
 
 
 def run(out: Path, notebooks: list[str], students: set[str], *, submissions: Path | None = None,
-        source: Path | None = None, settings: Settings | None = None, progress: bool = False
-        ) -> list[NotebookResult]:
+        source: Path | None = None, settings: Settings | None = None, progress: bool = False,
+        records: list | None = None) -> list[NotebookResult]:
     """Compare the class's code in OUT, notebook by notebook (see the module docstring)."""
     import sys
     settings = settings or Settings()
-    answers = find_code(out, notebooks, students, submissions)
+    answers = find_code(out, notebooks, students, submissions, records)
     courses = course_code(source, notebooks, answers)
     bars = []
 

@@ -73,18 +73,16 @@ class Term:
         return sort_records([g.record for g in self.graded.values()], self.notebooks)
 
 
-def _grade_name(exercise: str) -> str:
-    return exercise if exercise.startswith("answer_") else f"check_{exercise}"
-
-
 def _merge(record: Record, row: NotebookRow) -> None:
     """A TA's scores and comments (formgrader) over the autograder's results."""
     for result in record.results:
-        grade = row.grades.get(_grade_name(result.exercise))
+        test_cell = f"check_{result.exercise}"
+        written = test_cell not in row.grades        # a written answer's grade cell is the answer cell itself
+        grade = row.grades.get(result.exercise if written else test_cell)
         _auto, manual_comment = row.comments.get(result.exercise, (None, None))
         if grade is not None and grade.manual_score is not None:
             result.score = float(grade.manual_score)
-            if result.status in (Status.MANUAL, Status.NOT_ATTEMPTED) or result.exercise.startswith("answer_"):
+            if written:
                 result.status = Status.PASSED if result.score >= result.max_score else Status.FAILED
                 result.message = f"graded by hand: {result.score:g} of {result.max_score:g} points"
             else:

@@ -1,36 +1,47 @@
 """The verdict, computed in the grader's own process where student code cannot reach.
 
-For one submitted notebook: a sandboxed worker runs the student's cells (see `worker`), then for
-each exercise the grader executes the SOURCE notebook's test cell (visible and hidden tests) with
-its own trusted `nncourse.checks.check` and numpy. Every name the test cell reads that the grader
-does not define (the student's `sigmoid`, `neuron`, ...) resolves to a proxy: calling it pickles
-the arguments to the worker, calls the student's function there under the exercise's time limit,
-and brings back the result as plain data (plus the arguments as they are after the call, so that
-a check still sees an input modified in place).
+For one submitted notebook a sandboxed job (`session`) runs the student's cells, then for each
+exercise the grader executes the SOURCE notebook's test cell (visible and hidden tests) with its
+own trusted `nncourse.checks.check` and numpy; the names it reads from the student are proxies
+(`proxy`) that call into the sandbox.
 
-Faults cost one exercise: a timeout (SIGKILL, so ignoring SIGINT does not help), a crash
-(os._exit, a segfault), running out of memory or printing past the output limit ends the worker;
-the exercise gets `timeout` or `crashed`, and a new worker re-runs the notebook's cells, minus
-any cell that itself faulted, for the exercises that follow.
+Statuses: passed, failed, not attempted (the function still raises NotImplementedError, as the
+untouched stub does), error (the submission could not be graded), timeout, crashed, missing,
+tampered (the job broke the grader's protocol), forbidden (the exercise's code calls this
+notebook's reference).
+
+Faults and who pays for them:
+- the student's code stops at a soft limit and the job lives on; the function that was running is
+  not run again (it fails at once), so one endless loop costs one timeout;
+- a job that dies or ignores its limit is killed; a fault in a student's cell costs that cell's
+  exercise, and the notebook is re-run without the cell for the exercises that follow;
+- a fault in one of the notebook's own cells is the grader's problem, never the student's: the job
+  is re-run once in a fresh sandbox; a read-only (set-up) cell that faults again makes every
+  exercise left `error`, saying so; a demonstration cell that faults again is skipped.
 """
 from __future__ import annotations
 
 import builtins
 import contextlib
 import io
-import linecache
-import marshal
-import pickle
-import socket
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import sandbox, wire
-from .records import ExerciseResult
-from .source import CellPlan, Exercise, SourceNotebook
+from .proxy import CallTimedOut, Forbidden, StudentNames
+from .records import ExerciseResult, Status
+from .sandbox import Slot
+from .session import GraderError, Session, Tampered, WorkerFault, bounded
+from .source import CellPlan, Exercise, PlannedCell, SourceNotebook
+
+__all__ = ["ExerciseResult", "GraderError", "Timeouts", "grade_notebook", "reference_use_message"]
+
+
+def reference_use_message(exercise: str, names) -> str:
+    """The message for an exercise whose code calls the reference: the local check's, word for word."""
+    from nncourse.checks import reference_use_message as message
+    return message(exercise, names)
 
 
 @dataclass
@@ -38,282 +49,30 @@ class Timeouts:
     cell: float = 60.0        # seconds per notebook cell (as c.ExecutePreprocessor.timeout)
     exercise: float = 30.0    # seconds for all the calls one exercise's tests make
     notebook: float = 600.0   # seconds for the whole notebook, restarts included
-    startup: float = 60.0     # seconds for a worker to start and import numpy
+    startup: float = 60.0     # seconds for a job to start
 
 
-class WorkerFault(BaseException):
-    """The worker timed out or died. A BaseException, so that a check's `except Exception` lets it by."""
+class InstructorCellFault(Exception):
+    """One of the notebook's own read-only cells failed twice, in two fresh sandboxes."""
 
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class GraderError(Exception):
-    """The grader itself could not run (a worker that cannot even start): every exercise is `error`."""
+    def __init__(self, cell: PlannedCell, why: str):
+        super().__init__(why)
+        self.cell = cell
+        self.why = why
 
 
-class _Forbidden(BaseException):
-    def __init__(self, names):
-        super().__init__(names)
-        self.names = names
-
-
-class _Tampered(WorkerFault):
-    """The worker's replies broke the protocol (student code wrote to the wire): `tampered`."""
-
-    def __init__(self, message: str):
-        super().__init__("tampered", message)
-
-
-# ---- one worker ---------------------------------------------------------------------------------
-
-class Session:
-    """A live worker that has run the notebook's cells, with the grader's end of the wire."""
-
-    def __init__(self, isolation, scratch: str, deadline: float):
-        self.deadline = deadline
-        self.process = sandbox.WorkerProcess(isolation, scratch)
-        self.sources: dict[str, str] = {}
-
-    def request(self, message, timeout: float):
-        """Send one request and wait for its reply; WorkerFault on timeout or death."""
-        limit = min(time.monotonic() + timeout, self.deadline)
-        try:
-            wire.send(self.process.sock, message, plain=False)
-        except OSError:
-            raise self._died() from None
-        while True:
-            remaining = limit - time.monotonic()
-            if remaining <= 0:
-                self.close()
-                raise WorkerFault("timeout", f"did not finish within {timeout:g} s")
-            self.process.sock.settimeout(remaining)
-            try:
-                reply = wire.recv(self.process.sock, plain=True)
-            except (socket.timeout, TimeoutError):
-                continue
-            except (EOFError, OSError):
-                raise self._died() from None
-            except wire.MessageTooLarge:
-                self.close()
-                raise WorkerFault("crashed", f"returned more than {wire.MAX_MESSAGE_BYTES // 2**20} MB "
-                                             "of data") from None
-            except wire.WireError as error:
-                self.close()
-                raise _Tampered(f"the worker sent a message the grader refuses ({error})") from None
-            if not isinstance(reply, tuple) or not reply:
-                self.close()
-                raise _Tampered("the worker sent a malformed reply")
-            if reply[0] == "fault":
-                self.close()
-                raise WorkerFault("crashed", str(reply[2]) if len(reply) > 2 else "the worker failed")
-            return reply
-
-    def _died(self) -> WorkerFault:
-        try:
-            self.process.proc.wait(timeout=5)
-        except Exception:
-            pass
-        description = self.process.exit_description()
-        self.close()
-        return WorkerFault("crashed", f"crashed: {description}")
-
-    def close(self) -> None:
-        self.process.kill()
-
-
-# ---- the proxy the checks call ----------------------------------------------------------------------
-
-def _runtime_warning_action() -> str:
-    """What the grader's current warning filters do with a RuntimeWarning (error, ignore, default)."""
-    for action, message, category, _module, lineno in warnings.filters:
-        if issubclass(RuntimeWarning, category) and (message is None or message.match("")) and not lineno:
-            return action
-    return "default"
-
-
-_EXCEPTION_TYPES: dict[str, type] = {}
-
-
-def _rebuild_exception(type_name: str, message: str, where, sources: dict[str, str]) -> BaseException:
-    """An exception like the student's, raised from their cell and line so that checks can cite it."""
-    cls = getattr(builtins, str(type_name), None)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)):
-        cls = _EXCEPTION_TYPES.setdefault(str(type_name), type(str(type_name), (Exception,), {}))
-    try:
-        error = cls(message)
-    except Exception:
-        cls = _EXCEPTION_TYPES.setdefault(str(type_name), type(str(type_name), (Exception,), {}))
-        error = cls(message)
-    if where and isinstance(where, tuple) and len(where) == 2 and str(where[0]) in sources:
-        filename, lineno = str(where[0]), int(where[1])
-        text = sources[filename]
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        try:
-            exec(compile("\n" * max(lineno - 1, 0) + "raise __error__", filename, "exec"), {"__error__": error})
-        except BaseException as raised:
-            return raised.with_traceback(raised.__traceback__.tb_next)
-    return error
-
-
-def _sync_back(original, after) -> None:
-    """Make the grader's argument look as the worker's did after the call (in-place changes)."""
-    if isinstance(after, tuple) and after and after[0] == "rng" and isinstance(original, np.random.Generator):
-        try:
-            original.bit_generator.state = wire.from_plain(after[1])
-        except Exception:
-            pass
-        return
-    if not (isinstance(after, tuple) and after and after[0] == "data"):
-        return
-    _copy_into(original, wire.from_plain(after[1]))
-
-
-def _copy_into(original, value) -> None:
-    if isinstance(original, np.ndarray):
-        if isinstance(value, np.ndarray) and value.shape == original.shape and original.flags.writeable:
-            if not np.array_equal(original, value, equal_nan=original.dtype.kind in "fc"):
-                np.copyto(original, value, casting="unsafe")
-        return
-    if isinstance(original, list) and isinstance(value, list):
-        if len(original) == len(value):
-            for i, (o, v) in enumerate(zip(original, value)):
-                if isinstance(o, (np.ndarray, list, dict, tuple)):
-                    _copy_into(o, v)
-                elif not _same(o, v):
-                    original[i] = v
-        else:
-            original[:] = value
-        return
-    if isinstance(original, tuple) and isinstance(value, tuple) and len(original) == len(value):
-        for o, v in zip(original, value):
-            _copy_into(o, v)
-        return
-    if isinstance(original, dict) and isinstance(value, dict):
-        for key in list(original):
-            if key not in value:
-                del original[key]
-        for key, v in value.items():
-            if key in original and isinstance(original[key], (np.ndarray, list, dict, tuple)):
-                _copy_into(original[key], v)
-            elif key not in original or not _same(original[key], v):
-                original[key] = v
-
-
-def _same(a, b) -> bool:
-    try:
-        return bool(np.all(a == b)) and type(a) is type(b)
-    except Exception:
-        return False
-
-
-class _TestCellPickler(pickle.Pickler):
-    """Pickles functions defined in a test cell (a hidden test's `lambda z: 2 * z`) by their code.
-
-    The worker trusts the grader, so it may rebuild them from marshalled code; they run there as
-    trusted code, with numpy as their only global.
-    """
-
-    def reducer_override(self, obj):
-        import types
-        if isinstance(obj, types.FunctionType) and obj.__module__ == "__grader__":
-            if obj.__closure__:
-                raise TypeError(f"the test's function {obj.__name__} uses a closure; use module-level functions")
-            return (_worker_rebuild_function(), (marshal.dumps(obj.__code__), obj.__name__, obj.__defaults__))
-        return NotImplemented
-
-
-def _worker_rebuild_function():
-    from .worker import rebuild_function
-    return rebuild_function
-
-
-def _dumps_for_worker(value) -> bytes:
-    buffer = io.BytesIO()
-    _TestCellPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
-
-
-class FunctionProxy:
-    """Stands for the student's function `name` in the grader; every call runs in the worker."""
-
-    def __init__(self, session: Session, name: str, timeout: float):
-        self._session = session
-        self._timeout = timeout
-        self.__name__ = self.__qualname__ = name
-        self.__doc__ = f"the student's {name}, running in the sandbox"
-
-    def __repr__(self) -> str:
-        return f"<function {self.__name__} (student's, sandboxed)>"
-
-    def __call__(self, *args, **kwargs):
-        try:
-            payload = _dumps_for_worker((args, kwargs))
-        except Exception as error:
-            raise TypeError(f"the grader cannot send these arguments to the sandbox: {error}") from None
-        context = {"errstate": np.geterr(), "runtime_warnings": _runtime_warning_action()}
-        reply = self._session.request(("call", self.__name__, payload, context), self._timeout)
-        kind = reply[0]
-        if kind == "returned" and len(reply) == 5:
-            try:
-                result = wire.from_plain(reply[1])
-                for original, after in zip(args, reply[3]):
-                    _sync_back(original, after)
-                for key, after in dict(reply[4]).items():
-                    if key in kwargs:
-                        _sync_back(kwargs[key], after)
-            except wire.WireError as error:
-                raise _Tampered(f"the worker's reply was malformed ({error})") from None
-            return (item for item in result) if reply[2] else result
-        if kind == "raised" and len(reply) == 4:
-            raise _rebuild_exception(reply[1], str(reply[2]), reply[3], self._session.sources)
-        if kind == "forbidden":
-            raise _Forbidden(list(reply[1]))
-        raise _Tampered(f"the worker answered a call with {kind!r}")
-
-
-class StudentNames(dict):
-    """The test cell's namespace: the grader's own names, and, for any other name, the student's.
-
-    Used as the globals of the test cell, so that functions a test cell defines see the student's
-    names too. A name that is neither the grader's nor a builtin is looked up in the worker: a
-    function there becomes a FunctionProxy, a plain value is copied, a missing name stays missing.
-    """
-
-    def __init__(self, session: Session, grader_names: dict, timeout: float):
-        super().__init__(grader_names)
-        self._session = session
-        self._timeout = timeout
-
-    def __missing__(self, name):
-        if hasattr(builtins, name) or name.startswith("__"):
-            raise KeyError(name)
-        reply = self._session.request(("lookup", name), self._timeout)
-        if reply[0] != "looked" or len(reply) != 4:
-            raise _Tampered("the worker answered a lookup with something else")
-        kind = reply[2]
-        if kind == "callable":
-            value = FunctionProxy(self._session, name, self._timeout)
-        elif kind == "value":
-            try:
-                value = wire.from_plain(reply[3])
-            except wire.WireError as error:
-                raise _Tampered(str(error)) from None
-        elif kind == "unsendable":
-            raise TypeError(f"{name} in your notebook is {reply[3]}")
-        else:
-            raise KeyError(name)
-        self[name] = value
-        return value
-
-
-# ---- one notebook -----------------------------------------------------------------------------------
-
-def _shorten(text: str, limit: int = 4000) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[:limit] + " ..."
+def describe_cell(cell: PlannedCell) -> str:
+    """A cell as the student finds it in JupyterLab: its exercise, or its position and first line."""
+    if cell.kind == "solution":
+        return f"your {cell.grade_id} cell"
+    if isinstance(cell.label, str):
+        return f"the notebook's read-only cell {cell.grade_id!r}"
+    start = f' ("{cell.first_line}")' if cell.first_line else ""
+    if cell.kind == "added":
+        return f"your cell {cell.label}{start}"
+    if cell.kind == "setup":
+        return f"the notebook's set-up cell {cell.label}{start}"
+    return f"the notebook's cell {cell.label}{start}"
 
 
 def _trusted_check():
@@ -321,116 +80,247 @@ def _trusted_check():
     return check
 
 
-def grade_notebook(source: SourceNotebook, plan: CellPlan, isolation, scratch: str, setup: dict,
-                   timeouts: Timeouts) -> tuple[list[ExerciseResult], list[str]]:
-    """Grade one submitted notebook; returns one result per exercise of `source`, and notes."""
-    start = time.monotonic()
-    deadline = start + timeouts.notebook
-    faulty: dict[int, WorkerFault] = {}
-    cell_errors: dict[int, str] = {}
-    notes = list(plan.notes)
-    sources = {f"<cell {index}>": code for index, code, _ in plan.cells}
-    cell_of = {gid: index for index, _, gid in plan.cells if gid}
-    results: list[ExerciseResult] = []
-    session: Session | None = None
+class _Run:
+    """The state of grading one notebook across the jobs it takes (a new job after a fault)."""
 
-    def boot() -> Session:
+    def __init__(self, source: SourceNotebook, plan: CellPlan, slot: Slot, files: dict[str, bytes],
+                 setup: dict, timeouts: Timeouts):
+        self.source, self.plan, self.slot, self.files = source, plan, slot, files
+        self.setup, self.timeouts = setup, timeouts
+        self.deadline = time.monotonic() + timeouts.notebook
+        self.cells = plan.to_run()
+        self.by_label = {f"<cell {cell.label}>": cell for cell in plan.cells}
+        self.sources = {f"<cell {cell.label}>": cell.code for cell in plan.cells}
+        self.solution_cell = {cell.grade_id: cell for cell in plan.cells if cell.kind == "solution"}
+        self.notes: list[str] = list(plan.notes)
+        self.skipped: dict[int | str, WorkerFault] = {}     # cells left out of re-runs, and why
+        self.instructor_faults: dict[int | str, int] = {}
+        self.poisoned: dict[str, str] = {}                  # functions that timed out: not run again
+        self.outcomes: dict[int | str, tuple] = {}          # label -> (outcome, message, where) of its last run
+        self.session: Session | None = None
+
+    # -- jobs
+    def boot(self) -> Session:
         while True:
-            live = Session(isolation, scratch, deadline)
-            live.sources = sources
+            session = Session(self.slot, self.source.name, self.files, self.deadline, self.timeouts.startup)
+            session.sources = self.sources
             try:
-                ready = live.request(("setup", setup), timeouts.startup)
+                ready = session.request("setup", dict(self.setup, poisoned=self.poisoned),
+                                        timeout=self.timeouts.startup)
             except WorkerFault as fault:
                 raise GraderError(f"the sandboxed worker did not start ({fault.message})") from None
             if ready != ("ready",):
-                live.close()
-                raise GraderError(f"the sandboxed worker did not start ({ready!r})")
-            try:
-                for index, code, grade_id in plan.cells:  # noqa: B007 - the except below names the faulty cell
-                    if index in faulty:
-                        continue
-                    reply = live.request(("run", index, code), timeouts.cell)
-                    if reply[0] == "ran" and reply[2] != "ok":
-                        cell_errors[index] = str(reply[3])
-                return live
-            except WorkerFault as fault:
-                if time.monotonic() >= deadline:
-                    raise
-                faulty[index] = fault
-                notes.append(f"cell {index} ({grade_id or 'your code'}): {fault.status}: "
-                             f"{fault.message}; the notebook was re-run without it")
-
-    trusted_check = _trusted_check()
-    for exercise in source.exercises:
-        cell = cell_of.get(exercise.name)
-        if cell in faulty:
-            fault = faulty[cell]
-            results.append(ExerciseResult(exercise.name, 0.0, exercise.points, fault.status,
-                                          f"your cell {fault.message}"))
-            continue
-        if time.monotonic() >= deadline:
-            results.append(ExerciseResult(exercise.name, 0.0, exercise.points, "timeout",
-                                          f"the notebook used up its {timeouts.notebook:g} s"))
-            continue
-        try:
-            if session is None:
-                session = boot()
-            results.append(_run_tests(session, exercise, trusted_check, timeouts, cell_errors.get(cell)))
-        except WorkerFault as fault:
-            session = None
-            results.append(ExerciseResult(exercise.name, 0.0, exercise.points, fault.status,
-                                          f"{exercise.name}: {fault.message}"))
-        if results[-1].status in ("timeout", "crashed", "tampered"):
-            if session is not None:
                 session.close()
-            session = None
-    if session is not None:
-        session.close()
-    for index, message in sorted(cell_errors.items(), key=lambda item: str(item[0])):
-        notes.append(f"cell {index} raised {message}")
-    return results, notes
+                raise GraderError("the sandboxed worker did not start")
+            cell = None
+            try:
+                for cell in self.cells:
+                    if cell.label in self.skipped:
+                        continue
+                    reply = session.request("run", cell.label, cell.code, timeout=self.timeouts.cell,
+                                            soft=self.timeouts.cell)
+                    self._ran(cell, reply)
+                self.session = session
+                return session
+            except WorkerFault as fault:
+                if time.monotonic() >= self.deadline:
+                    raise
+                self._cell_fault(cell, fault)
+
+    def _ran(self, cell: PlannedCell, reply: tuple) -> None:
+        if not (len(reply) == 4 and reply[0] == "ran"):
+            raise Tampered("the worker answered a cell with something else")
+        outcome, message, where = reply[1], bounded(reply[2]), reply[3]
+        self.outcomes[cell.label] = (outcome, message, where)
+        if outcome == "timeout":
+            name = message.split(" ")[0]
+            if name.isidentifier():
+                self.poisoned.setdefault(name, message)
+        if (outcome == "error" and not cell.students and self._raised_in_instructor_code(where)
+                and cell.kind == "setup"):
+            self._instructor_fault(cell, WorkerFault("error", f"raised {message}"))
+
+    def _raised_in_instructor_code(self, where) -> bool:
+        culprit = self.by_label.get(where[0]) if isinstance(where, tuple) and where else None
+        return culprit is None or not culprit.students
+
+    def _cell_fault(self, cell: PlannedCell | None, fault: WorkerFault) -> None:
+        if fault.culprit:
+            self.poisoned.setdefault(fault.culprit, fault.message)
+        if cell is None:
+            raise fault
+        if cell.students:
+            self.skipped[cell.label] = fault
+            self.notes.append(f"{describe_cell(cell)}: {fault.status}: {fault.message}; "
+                              "the notebook was run again without it")
+            return
+        if fault.culprit:   # the notebook's cell was running the student's function: theirs
+            self.skipped[cell.label] = fault
+            return
+        self._instructor_fault(cell, fault)
+
+    def _instructor_fault(self, cell: PlannedCell, fault: WorkerFault) -> None:
+        count = self.instructor_faults[cell.label] = self.instructor_faults.get(cell.label, 0) + 1
+        if count < 2:
+            if self.session is not None:
+                self.session.close()
+                self.session = None
+            raise _Retry()
+        if cell.kind == "setup":
+            raise InstructorCellFault(cell, f"{fault.status}: {fault.message}")
+        self.skipped[cell.label] = fault
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
 
 
-def _run_tests(session: Session, exercise: Exercise, trusted_check, timeouts: Timeouts,
-               cell_error: str | None) -> ExerciseResult:
+class _Retry(Exception):
+    """Run the notebook again in a fresh sandbox (one of its own cells faulted once)."""
+
+
+def grade_notebook(source: SourceNotebook, plan: CellPlan, slot: Slot, files: dict[str, bytes], setup: dict,
+                   timeouts: Timeouts) -> tuple[list[ExerciseResult], list[str]]:
+    """Grade one submitted notebook; returns one result per exercise of `source`, and notes."""
+    run = _Run(source, plan, slot, files, setup, timeouts)
+    results: list[ExerciseResult] = []
+    trusted_check = _trusted_check()
+    try:
+        for exercise in source.exercises:
+            results.append(_grade_exercise(run, exercise, trusted_check))
+    except InstructorCellFault as fault:
+        why = (f"{describe_cell(fault.cell)} of the notebook failed twice in a fresh sandbox ({fault.why}); "
+               "this is not your mistake: your instructor will look into it")
+        done = {r.exercise for r in results}
+        results += [ExerciseResult(e.name, 0.0, e.points, Status.ERROR, why)
+                    for e in source.exercises if e.name not in done]
+        return results, run.notes
+    finally:
+        run.close()
+    run.notes += _cell_notes(run)
+    return results, run.notes
+
+
+def _grade_exercise(run: _Run, exercise: Exercise, trusted_check) -> ExerciseResult:
+    def result(status: Status, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
+        return ExerciseResult(exercise.name, score, exercise.points, status, bounded(message, 4000), mistake)
+
+    cell = run.solution_cell.get(exercise.name)
+    if cell is not None and cell.label in run.skipped:
+        fault = run.skipped[cell.label]
+        return result(fault.status, f"{describe_cell(cell)} {fault.message}")
+    if cell is not None and cell.label in run.outcomes:
+        outcome, message, _where = run.outcomes[cell.label]
+        if outcome == "timeout":
+            return result(Status.TIMEOUT, f"{describe_cell(cell)}: {message}")
+        if outcome == "forbidden":
+            return result(Status.FORBIDDEN, reference_use_message(exercise.name, [message]))
+    for label, (outcome, message, _where) in run.outcomes.items():
+        if outcome == "forbidden" and message.rsplit(".", 1)[-1] == exercise.name and run.by_label.get(
+                f"<cell {label}>", cell) is not None and run.by_label[f"<cell {label}>"].students:
+            return result(Status.FORBIDDEN, reference_use_message(exercise.name, [message]))
+    if exercise.name in run.poisoned:
+        return result(Status.TIMEOUT, f"{exercise.name}: {run.poisoned[exercise.name]}")
+    for _attempt in range(3):
+        if time.monotonic() >= run.deadline:
+            return result(Status.TIMEOUT, f"the notebook used up its {run.timeouts.notebook:g} s")
+        try:
+            session = run.session or run.boot()
+            graded = _run_tests(session, exercise, trusted_check, run, cell)
+        except _Retry:
+            continue
+        except WorkerFault as fault:   # the job was killed or died during this exercise's tests
+            run.close()
+            if fault.culprit or fault.status == "timeout":
+                run.poisoned.setdefault(fault.culprit or exercise.name, fault.message)
+            return result(fault.status, f"{exercise.name}: {fault.message}")
+        if graded.status in (Status.CRASHED, Status.TAMPERED):
+            run.close()
+        return graded
+    return result(Status.ERROR, f"{exercise.name}: the sandbox had to be restarted too often")
+
+
+def _run_tests(session: Session, exercise: Exercise, trusted_check, run: _Run,
+               cell: PlannedCell | None) -> ExerciseResult:
     """Execute the source's test cell for `exercise` in the grader, against the sandboxed functions."""
-    names = StudentNames(session, {"__builtins__": builtins, "__name__": "__grader__",
-                                   "check": trusted_check, "np": np, "numpy": np}, timeouts.exercise)
-    printed = io.StringIO()
     started = time.monotonic()
+    budget_end = started + run.timeouts.exercise
+    stubs = []   # (exception type, where) the exercise's own function raised
+
+    def budget() -> float:
+        return min(budget_end, run.deadline) - time.monotonic()
+
+    def on_raise(type_name, where) -> None:
+        stubs.append((type_name, where))
+
+    names = StudentNames(session, {"__builtins__": builtins, "__name__": "__grader__", "check": trusted_check,
+                                   "np": np, "numpy": np}, budget, on_raise)
+    printed = io.StringIO()
     code = compile(exercise.test_source, f"<tests of {exercise.name}>", "exec")
 
-    def result(status: str, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
-        return ExerciseResult(exercise.name, score, exercise.points, status, _shorten(message), mistake)
+    def result(status: Status, message: str, score: float = 0.0, mistake: str = "") -> ExerciseResult:
+        return ExerciseResult(exercise.name, score, exercise.points, status, bounded(message, 4000), mistake)
 
-    # one budget for all the calls of this exercise's tests
-    exercise_deadline = started + timeouts.exercise
-    saved_deadline = session.deadline
-    session.deadline = min(saved_deadline, exercise_deadline)
     try:
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             exec(code, names)
-    except WorkerFault as fault:  # also _Tampered
-        if fault.status == "timeout":
-            return result("timeout", f"{exercise.name}: did not finish within {timeouts.exercise:g} s "
-                                     "(an endless loop?)")
-        return result(fault.status, f"{exercise.name}: {fault.message}")
-    except _Forbidden as forbidden:
-        called = ", ".join(f"nncourse.reference.{n}" for n in dict.fromkeys(forbidden.names))
-        return result("forbidden", f"{exercise.name}: your code calls {called}, the reference "
-                                   "implementation of an exercise of this notebook. Write your own: "
-                                   "the reference implementations of earlier notebooks are allowed.")
+    except CallTimedOut as timed_out:
+        run.poisoned.setdefault(timed_out.culprit or exercise.name, timed_out.message)
+        return result(Status.TIMEOUT, f"{exercise.name}: {timed_out.message}")
+    except Tampered as tampered:
+        return result(Status.TAMPERED, f"{exercise.name}: {tampered.message}")
+    except WorkerFault:
+        raise
+    except Forbidden as forbidden:
+        return result(Status.FORBIDDEN, reference_use_message(exercise.name, forbidden.names))
     except NameError as error:
         message = f"{exercise.name}: {error} in your notebook."
-        if cell_error:
-            message += f" Your cell raised {cell_error}."
-        return result("failed", message, mistake="other")
+        outcome = run.outcomes.get(cell.label) if cell is not None else None
+        if outcome and outcome[0] == "error":
+            message += f" Your cell raised {outcome[1]}."
+        return result(Status.FAILED, message, mistake="other")
     except AssertionError as error:
         text = str(error) or f"{exercise.name}: a hidden test failed."
-        return result("failed", text, mistake=str(getattr(error, "mistake", None) or "other"))
+        mistake = str(getattr(error, "mistake", None) or "other")
+        if mistake == "not-implemented" or _not_attempted(stubs, cell):   # the released stub, untouched
+            return result(Status.NOT_ATTEMPTED, text if mistake == "not-implemented" else
+                          f"{exercise.name}: not attempted (your function still raises NotImplementedError)")
+        return result(Status.FAILED, text, mistake=mistake)
     except Exception as error:
-        return result("failed", f"{exercise.name}: {type(error).__name__}: {error}", mistake="other")
-    finally:
-        session.deadline = saved_deadline
+        if _not_attempted(stubs, cell):
+            return result(Status.NOT_ATTEMPTED, f"{exercise.name}: not attempted (your function still raises "
+                                           "NotImplementedError)")
+        return result(Status.FAILED, f"{exercise.name}: {type(error).__name__}: {error}", mistake="other")
     lines = [line for line in printed.getvalue().splitlines() if line.strip()]
-    return result("passed", lines[-1] if lines else f"{exercise.name}: passed", exercise.points)
+    return result(Status.PASSED, lines[-1] if lines else f"{exercise.name}: passed", exercise.points)
+
+
+def _not_attempted(raised: list, cell: PlannedCell | None) -> bool:
+    """The exercise's own cell raised NotImplementedError: the stub, untouched."""
+    return cell is not None and any(type_name == "NotImplementedError" and isinstance(where, tuple) and where
+                                    and where[0] == f"<cell {cell.label}>" for type_name, where in raised)
+
+
+def _cell_notes(run: _Run) -> list[str]:
+    """What the student should know about their cells' runs (the notebook's own cells stay quiet)."""
+    notes = []
+    for cell in run.cells:
+        outcome = run.outcomes.get(cell.label)
+        if outcome is None or outcome[0] == "ok":
+            continue
+        kind, message, where = outcome
+        culprit = run.by_label.get(where[0]) if isinstance(where, tuple) and where else None
+        if not cell.students and (culprit is None or not culprit.students):
+            continue   # the notebook's own cell, failing on its own (a demo without the reference)
+        if kind == "forbidden":
+            notes.append(f"{describe_cell(cell)}: " + reference_use_message(
+                cell.grade_id or "this cell", [message]).split(": ", 1)[1].replace("\n  ", "; "))
+            continue
+        if isinstance(where, tuple) and len(where) == 2 and culprit is not None:
+            place = f" ({describe_cell(culprit)}, line {where[1]})" if culprit is not cell else f" (line {where[1]})"
+        else:
+            place = ""
+        message = message.rsplit(" (cell ", 1)[0] if " (cell " in message else message
+        notes.append(f"{describe_cell(cell)} raised {message}{place}")
+    return notes

@@ -96,10 +96,11 @@ def output_gradient(A_L, Z_L, y, loss, activation):
     if A.ndim != 2 or np.shape(Z_L) != A.shape:
         raise ValueError(f"A_L and Z_L must both be (m, n_L), got {A.shape} and {np.shape(Z_L)}")
     m, n_L = A.shape
-    if loss == "ce":
-        Y = one_hot(y, n_L, A.dtype)
-    else:
-        Y = as_float(y, "y").reshape(A.shape).astype(A.dtype)   # y (m,) or (m, n_L)
+    Y = one_hot(y, n_L, A.dtype) if loss == "ce" else as_float(y, "y").astype(A.dtype)
+    if Y.size != A.size:
+        raise ValueError(f"y has shape {np.shape(y)}, which does not fit A_L {A.shape}: "
+                         "give one label, or one row of targets, per example")
+    Y = Y.reshape(A.shape)                        # "bce" and "mse" targets may be (m,)
     if (loss, activation) in (("bce", "sigmoid"), ("ce", "softmax")):
         return (A - Y) / m
 

@@ -96,3 +96,49 @@ def exercises_of(notebook: str) -> list[str]:
         if meta.get("grade") and not meta.get("solution"):
             names.append(meta["grade_id"].removeprefix("check_"))
     return names
+
+
+def write_attack(attack, folder: Path, context: dict) -> None:
+    """Write `attack` as its student under `folder`, then its correct classmate (same notebook)."""
+    student = folder / attack.student
+    if attack.folder_link is not None:
+        student.symlink_to(attack.folder_link.format(**context), target_is_directory=True)
+    elif attack.notebook_link is not None or attack.notebook_fifo:
+        student.mkdir(parents=True)
+        if attack.notebook_fifo:
+            os.mkfifo(student / f"{attack.notebook}.ipynb")
+        else:
+            (student / f"{attack.notebook}.ipynb").symlink_to(attack.notebook_link.format(**context))
+    else:
+        nb = correct_notebook(attack.notebook)
+        for grade_id, code in attack.solutions.items():
+            set_solution(nb, grade_id, code.format(**context))
+        if attack.transform is not None:
+            attack.transform(nb)
+        files = {f"{attack.notebook}.ipynb": nbformat.writes(nb, version=nbformat.NO_CONVERT).encode()}
+        files.update({name: text.format(**context).encode() if isinstance(text, str) else text
+                      for name, text in attack.files.items()})
+        if attack.as_zip:
+            with zipfile.ZipFile(folder / f"{attack.student}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+                for name, data in files.items():
+                    with zf.open(name, "w", force_zip64=True) as sink:
+                        if isinstance(data, int):
+                            for _ in range(data // 1_000_000):
+                                sink.write(bytes(1_000_000))
+                        else:
+                            sink.write(data)
+        else:
+            student.mkdir(parents=True)
+            for name, data in files.items():
+                (student / name).write_bytes(data if isinstance(data, bytes) else bytes(data))
+            for name, target in attack.extra_links.items():
+                (student / name).symlink_to(target.format(**context))
+    classmate = folder / attack.classmate
+    classmate.mkdir(parents=True)
+    nbformat.write(correct_notebook(attack.notebook), classmate / f"{attack.notebook}.ipynb")
+
+
+def csv_student_id(name: str) -> str:
+    """How a student folder's name appears in the CSVs: undecodable bytes as \\xNN, formulas neutralised."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

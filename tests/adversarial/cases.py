@@ -80,7 +80,7 @@ CASES = [
     Case("stub_not_implemented", solutions={"or_neuron": '''
 def or_neuron():
     raise NotImplementedError("not implemented yet")
-'''}, expect={"or_neuron": (0, "failed")}),
+'''}, expect={"or_neuron": (0, "not attempted")}),
     Case("raises_inside_function", solutions={"or_neuron": '''
 def or_neuron():
     w = np.array([1.0, 1.0])
