@@ -74,3 +74,8 @@ c.IgnorePattern.pattern = (
     r"|\d+%\|"  # tqdm progress bar
     r"|\[IPKernelApp\]|Kernel is running over TCP"
 )
+
+# ---- validate ---------------------------------------------------------------------------------
+# `nbgrader validate` cuts each line of a failing cell's error at `width` - 3 characters. A check's
+# first line is at most 80 characters and follows "CheckFailure: " and an indent: let it show whole.
+c.Validator.width = 102

@@ -17,14 +17,15 @@ at set places: shared by hundreds, so set aside as common code), adds two to fou
 their own at random places (about half of their code, as students' code differs from the model
 answer; the same statement at the same place is shared by a few, so many pairs share some
 fingerprints and must be compared), and has their own names for everything. 2% of the
-students copied another student's notebook (names changed) and 1% pasted the reference. Statuses
+students copied another student's notebook (names changed). Statuses
 are drawn at random (70% passed, 15% failed with a named mistake or none, the rest not attempted,
 missing, timeout, error).
 
-Most of every generated notebook is the model answer, which the whole class shares and the
-similarity check sets aside as common code: a copied notebook is found when what the two students
-added themselves is enough of it (the printed count of copies found measures the generator as much
-as the check; the tests measure the check on students who write their own code).
+Most of every generated notebook is the model answer (which is also the reference implementation),
+which the whole class shares and the similarity check sets aside as common code: a copied notebook
+is found when what the two students added themselves is enough of it (the printed count of copies
+found measures the generator as much as the check; the tests measure the check on students who
+write their own code, and on one who pasted the reference).
 
 It prints each command's wall-clock time and the CPU time it used (all its processes), with the
 load average: on a machine that other work shares, the wall-clock time is longer than on an idle
@@ -48,7 +49,7 @@ from pathlib import Path
 
 import nbformat
 
-from nncourse.grading.similarity import COURSE, SOLUTION_MARKERS, answer_cells, reference_source
+from nncourse.grading.similarity import SOLUTION_MARKERS, answer_cells
 from nncourse.progress import progress_bar
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,13 +129,12 @@ def fill(stub: str, body: str) -> str:
     return "".join(lines[:start]) + body + "\n"
 
 
-def build(out: Path, students: int, seed: int = 0) -> tuple[dict[str, str], set[str]]:
-    """Write OUT; returns who copied whom (copier -> original) and who pasted the reference."""
+def build(out: Path, students: int, seed: int = 0) -> dict[str, str]:
+    """Write OUT; returns who copied whom (copier -> original)."""
     rng = random.Random(seed)
     ids = [f"student{i:04d}" for i in range(students)]
     notebooks = sorted(p.stem for p in SOLUTIONS.glob("*/*.ipynb"))
     copies = {ids[i]: ids[i - 1] for i in range(1, students, 50)}          # 2%: copied the one before
-    pasted = set(ids[5::100])                                              # 1%: pasted the reference
     rows = []
     bar = progress_bar(students * len(notebooks), desc="building the class", unit="submission", widget=False)
     for notebook in notebooks:
@@ -144,9 +144,6 @@ def build(out: Path, students: int, seed: int = 0) -> tuple[dict[str, str], set[
             if student in copies:
                 original = code_of[copies[student]]
                 code = {e: rename(c, rng, set(parameters(stubs[e])) | {"np", "eps"}) for e, c in original.items()}
-            elif student in pasted:
-                seen: set[str] = set()
-                code = {e: reference_source(e, seen) or fill(stubs[e], bodies[e]) for e in bodies}
             else:
                 code = {e: fill(stubs[e], student_body(bodies[e], stubs[e], rng.randrange(3), rng))
                         for e in bodies}
@@ -175,7 +172,7 @@ def build(out: Path, students: int, seed: int = 0) -> tuple[dict[str, str], set[
         writer = csv.writer(handle)
         writer.writerow(["student_id", "notebook", "exercise", "score", "max_score", "status", "mistake", "message"])
         writer.writerows(rows)
-    return copies, pasted
+    return copies
 
 
 def timed(*args: str) -> tuple[float, float]:
@@ -204,17 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if out.exists():
             shutil.rmtree(out)
-        copies, pasted = build(out, args.students)
+        copies = build(out, args.students)
         print(f"class: {args.students} students x 8 notebooks; {os.cpu_count()} cores, {args.workers} workers")
         workers = ("--workers", str(args.workers), "--source", str(SOLUTIONS))
         print(line("nncourse report --no-similarity:", *timed("report", str(out), "--no-similarity", *workers)))
         wall, cpu = timed("similarity", str(out), "--format", "json", *workers)
         found = json.loads((out / "similarity.json").read_text())["pairs"]
         copied = sum(1 for p in found if copies.get(p["b"]) == p["a"] or copies.get(p["a"]) == p["b"])
-        from_reference = sum(1 for p in found if p["a"] in pasted and p["b"] in COURSE)
         print(line("nncourse similarity:", wall, cpu,
-                   f"{len(found)} pairs listed: {copied} of the {8 * len(copies)} copied notebooks, "
-                   f"{from_reference} of the {8 * len(pasted)} pasted references"))
+                   f"{len(found)} pairs listed, {copied} of them of the {8 * len(copies)} copied notebooks"))
         wall, cpu = timed("report", str(out), *workers)
         size = (out / "report.html").stat().st_size / 1e6
         print(line("nncourse report (with similarity):", wall, cpu, f"{size:.1f} MB page"))

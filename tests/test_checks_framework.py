@@ -235,7 +235,7 @@ def test_not_implemented_stub_is_recognisable():
     with pytest.raises(CheckFailure) as failure:
         check("dense", not_implemented)
     assert str(failure.value).startswith("dense: not implemented yet")
-    assert failure.value.mistake == "not-implemented"
+    assert failure.value.mistake is None, "not attempted is not a mistake"
 
 
 def test_in_place_change_names_the_nested_argument():
@@ -307,10 +307,11 @@ def test_reference_use_message_says_who_called_what_and_what_it_costs_in_two_lin
     assert message.splitlines() == ["relu: your function calls nncourse.reference.relu",
                                     "  the grader gives 0 for calling the reference; write your own"]
     long = reference_use_message("leaky_relu_derivative", ["leaky_relu_derivative", "relu", "relu"])
-    first, *rest = long.splitlines()
+    first, second = long.splitlines()
     assert len(first) <= fw.FIRST_LINE and "nncourse.reference.leaky_relu_derivative" in first
-    assert any("nncourse.reference.relu" in line for line in rest)
-    assert "(and 1 more)" in reference_use_message("relu", ["relu", "sigmoid"]).splitlines()[0]
+    assert second == "  the grader gives 0 for calling the reference; write your own"
+    assert reference_use_message("relu", ["relu", "sigmoid"]).splitlines()[0] == \
+        "relu: your function calls nncourse.reference.relu (and 1 more)"
     assert "nncourse.reference.layers._dense" in reference_use_message("dense", ["layers._dense"])
 
 

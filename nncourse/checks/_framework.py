@@ -262,19 +262,17 @@ def reference_use_message(exercise: str, names) -> str:
     """The message of a check (and of the grader) when the student's code calls the reference.
 
     names: what was called, bare ("relu") or dotted from the package ("layers._dense").
-    The first line is at most FIRST_LINE characters; the second says what it costs.
+    Two lines: the first, at most FIRST_LINE characters, names what was called (the first name,
+    "and N more" where it fits); the second says what it costs.
     """
     called = [name if name.startswith("nncourse.") else f"nncourse.reference.{name}"
               for name in dict.fromkeys(names)] or ["nncourse.reference"]
     more = f" (and {len(called) - 1} more)" if len(called) > 1 else ""
-    candidates = [f"{exercise}: {verb} {called[0]}{tail}" for tail in (more, "")
-                  for verb in ("your function calls", "your code calls", "calls")]
+    candidates = [f"{exercise}: {verb} {called[0]}{tail}"
+                  for verb in ("your function calls", "your code calls", "calls") for tail in (more, "")]
     fitting = [line for line in candidates if len(line) <= FIRST_LINE]
-    lines = [fitting[0] if fitting else f"{exercise}: your function calls the reference implementation"]
-    if more:
-        lines.append("  it calls " + ", ".join(called))
-    lines.append("  the grader gives 0 for calling the reference; write your own")
-    return "\n".join(lines)
+    first = fitting[0] if fitting else f"{exercise}: your function calls the reference implementation"
+    return first + "\n  the grader gives 0 for calling the reference; write your own"
 
 
 class ReferenceUsed(BaseException):
@@ -583,8 +581,7 @@ def call_student(exercise: str, func, *args, names=None, stable: bool = False, i
         raise
     except NotImplementedError:
         fail(exercise, "not implemented yet.", details=["the function still raises NotImplementedError."],
-             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.",
-             mistake="not-implemented")
+             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.")
     except (FloatingPointError, RuntimeWarning, OverflowError) as error:
         problem = _NUMPY_PROBLEM.search(str(error))
         if stable and (problem or isinstance(error, OverflowError)):
@@ -630,8 +627,7 @@ def expect_raises(exercise: str, func, error_type: type[BaseException], *args, n
         return
     except NotImplementedError:
         fail(exercise, "not implemented yet.", details=["the function still raises NotImplementedError."],
-             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.",
-             mistake="not-implemented")
+             hint="replace `raise NotImplementedError(...)` with your code, run that cell, then this one.")
     except Exception as error:
         where, _ = _student_line(error)
         fail(exercise, f"{why}: raised {type(error).__name__}, not {error_type.__name__}.",
