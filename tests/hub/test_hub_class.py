@@ -435,6 +435,7 @@ def run_the_loop(hub: Hub, browser) -> dict[str, dict]:
             link.click()   # the file browser goes to the fetched feedback
             student.page.locator(".jp-DirListing-item", has_text=f"{ASSIGNMENT}.html").first.dblclick()
             viewer = student.page.frame_locator(".jp-HTMLViewer iframe").last
+            viewer.locator("body", has_text=ASSIGNMENT).wait_for()   # the viewer fills its frame after it appears
             text = viewer.locator("body").inner_text()
             student.shot("feedback")
             assert text.strip() and other.user not in text, text[:2000]
