@@ -34,6 +34,7 @@ from adversarial.build import (
     venv_env,
     write_attack,
     write_case,
+    written_answers_of,
 )
 from adversarial.cases import CASES, NB1, NB2, WRONG_OR
 
@@ -362,8 +363,11 @@ def test_refusals_never_quote_bytes_the_student_could_not_read(collection_attack
 def test_every_csv_neutralises_formulas_and_survives_undecodable_names(collection_attacks):
     out = collection_attacks["out"]
     dangerous = ("=", "+", "-", "@", "\t", "\r")
-    for name in ("scores.csv", "grades.csv", "canvas.csv", "gradescope.csv"):
-        with open(out / name, newline="", encoding="utf-8") as handle:
+    uploads = sorted((out / "gradescope").glob("*.csv"))   # one Gradescope upload per assignment
+    assert uploads, "no Gradescope upload written"
+    for path in [out / "scores.csv", out / "grades.csv", out / "canvas.csv", *uploads]:
+        name = path.relative_to(out).as_posix()
+        with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
         cells = [cell for row in rows for cell in row]
         assert not [cell for cell in cells if cell.startswith(dangerous) and not _is_number(cell)], name
@@ -399,10 +403,14 @@ def _one_student(folder: Path, name: str = "alice", notebook: str = NB1) -> Path
 
 
 def _full_marks(out: Path, students: set[str]) -> None:
+    """Every exercise passed; every written answer waits for a TA (0 points until graded by hand)."""
     scores, max_scores = read_scores(out)
     assert {key[0] for key in scores} == students
+    written = {(notebook, answer) for notebook in {key[1] for key in scores}
+               for answer in written_answers_of(notebook)}
     for key, (score, status, message) in scores.items():
-        assert (score, status) == (max_scores[key], "passed"), (key, status, message)
+        expected = (0.0, "needs manual grading") if key[1:] in written else (max_scores[key], "passed")
+        assert (score, status) == expected, (key, status, message)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import copy
 import nbformat
 
 from .records import ExerciseResult, Record, Status
-from .source import SourceNotebook, nbgrader_meta
+from .source import SourceNotebook, answer_sources, grade_id_of, nbgrader_meta
 
 MANUAL_MESSAGE = "a TA grades this written answer by hand"
 
@@ -29,27 +29,30 @@ def _unchanged(cell) -> bool:
     from nbgrader.utils import compute_checksum
     checksum = nbgrader_meta(cell).get("checksum")
     try:
-        return bool(checksum) and compute_checksum(cell) == checksum
+        node = nbformat.from_dict(copy.deepcopy(cell))   # the submission is plain JSON: lines may be a list
+        if isinstance(node.get("source"), list):
+            node.source = "".join(node.source)
+        return bool(checksum) and compute_checksum(node) == checksum
     except Exception:
         return False
 
 
 def grade_written(source: SourceNotebook, submitted) -> list[ExerciseResult]:
     """One result per written answer of `source` for a submitted notebook (nbformat node)."""
-    cells = {}
+    cells: dict[str, dict] = {}
     for cell in submitted.get("cells", []):
-        grade_id = nbgrader_meta(cell).get("grade_id")
+        grade_id = grade_id_of(cell)   # None for malformed metadata: the cell counts as the student's own
         if grade_id and grade_id not in cells:
             cells[grade_id] = cell
+    answers = answer_sources(submitted)
     results = []
     for answer in source.written:
         cell = cells.get(answer.name)
         if cell is None:
             results.append(ExerciseResult(answer.name, 0.0, answer.points, Status.NOT_ATTEMPTED,
-                                          "the answer cell was deleted from the notebook"))
+                                          "the answer cell is missing (deleted, or its nbgrader metadata changed)"))
             continue
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
+        text = answers.get(answer.name, "")
         if not text.strip() or _unchanged(cell):
             results.append(ExerciseResult(answer.name, 0.0, answer.points, Status.NOT_ATTEMPTED,
                                           "no answer written", code=text))
@@ -80,12 +83,12 @@ def autograded_notebook(source: SourceNotebook, submitted, record: Record):
     present: set[str] = set()
     kept = []
     for cell in nb.cells:
-        grade_id = nbgrader_meta(cell).get("grade_id")
+        grade_id = grade_id_of(cell)
         if grade_id in present and (grade_id in by_test or grade_id in written):
             continue                                   # a duplicated graded cell is shown once
         if grade_id:
             present.add(grade_id)
-        if cell.cell_type == "code":
+        if cell.get("cell_type") == "code":
             cell.outputs = []
             cell.execution_count = None
             if grade_id in by_test:
@@ -109,7 +112,7 @@ def autograded_notebook(source: SourceNotebook, submitted, record: Record):
             cell.execution_count = None
         insert_at = 0
         for earlier in reversed(order[:position]):
-            indices = [i for i, c in enumerate(nb.cells) if earlier and nbgrader_meta(c).get("grade_id") == earlier]
+            indices = [i for i, c in enumerate(nb.cells) if earlier and grade_id_of(c) == earlier]
             if indices:
                 insert_at = indices[-1] + 1
                 break

@@ -296,8 +296,10 @@ SANDBOX_ATTACKS = [
            expect={"or_neuron": (0, "forbidden")}),
     Attack("precomputes_in_its_cell", solutions={"or_neuron": PRECOMPUTED},
            expect={"or_neuron": (0, "forbidden")}),
+    # train calls the student's gd_update, so it rests on the reference too
     Attack("calls_a_private_helper", notebook=NB7, solutions={"gd_update": PRIVATE_CORE},
-           expect={"gd_update": (0, "forbidden")}, message="nncourse.reference.optimizers._positive"),
+           expect={"gd_update": (0, "forbidden"), "train": (0, "forbidden")},
+           message="nncourse.reference.optimizers._positive"),
     Attack("forges_a_dag_reply", solutions={"or_neuron": WIRE_DAG}, expect={"or_neuron": (0, "tampered")}),
     Attack("forges_a_huge_line_number", solutions={"or_neuron": HUGE_LINE_NUMBER},
            expect={"or_neuron": (0, "failed")}, message="boom"),

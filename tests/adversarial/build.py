@@ -98,6 +98,14 @@ def exercises_of(notebook: str) -> list[str]:
     return names
 
 
+def written_answers_of(notebook: str) -> list[str]:
+    """The grade ids of the notebook's written answers (manually graded markdown cells)."""
+    source = json.loads((SOLUTIONS / notebook / f"{notebook}.ipynb").read_text())
+    return [nbgrader_meta(cell)["grade_id"] for cell in source["cells"]
+            if cell["cell_type"] == "markdown" and nbgrader_meta(cell).get("grade")
+            and nbgrader_meta(cell).get("solution")]
+
+
 def write_attack(attack, folder: Path, context: dict) -> None:
     """Write `attack` as its student under `folder`, then its correct classmate (same notebook)."""
     student = folder / attack.student

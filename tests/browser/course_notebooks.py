@@ -47,6 +47,14 @@ def graded_check_sources(notebook) -> list[str]:
             for index in sorted(graded_cell_indices(notebook))]
 
 
+def written_answer_sources(notebook) -> list[str]:
+    """The source of every written answer (a manually graded markdown cell), stripped: Validate
+    lists one left as released with "You did not provide a response." """
+    return [cell["source"].strip() for cell in notebook["cells"]
+            if cell["cell_type"] == "markdown" and nbgrader_meta(cell).get("grade")
+            and nbgrader_meta(cell).get("solution")]
+
+
 def write_solved_notebook(student: Path, solution: Path, target: Path) -> None:
     """A student notebook whose solution cells hold the instructor's code, matched by grade_id.
 

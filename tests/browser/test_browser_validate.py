@@ -12,7 +12,7 @@ import urllib.parse
 import nbformat
 import nbgrader
 import pytest
-from course_notebooks import graded_check_sources, write_solved_notebook
+from course_notebooks import graded_check_sources, write_solved_notebook, written_answer_sources
 from labdriver import LabNotebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -53,16 +53,20 @@ def test_validate_on_a_solved_student_notebook_reports_success(page, lab_server,
 def test_validate_on_an_unsolved_student_notebook_lists_every_failing_check(
         page, lab_server, screenshot_dir):
     path = f"notebooks/{VALIDATE_NOTEBOOK}/{VALIDATE_NOTEBOOK}.ipynb"
-    checks = graded_check_sources(nbformat.read(lab_server.root / path, as_version=4))
-    assert checks, f"{path} has no graded cell"
+    released = nbformat.read(lab_server.root / path, as_version=4)
+    checks, written = graded_check_sources(released), written_answer_sources(released)
+    assert checks and written, f"{path} has no graded cell or no written answer"
     notebook = LabNotebook(page, lab_server, path).open()
     result = click_validate(page, notebook)
     page.screenshot(path=str(screenshot_dir / "validate__unsolved.png"))
     classes = result.get_attribute("class") or ""
     assert "validation-failed" in classes, f"Validate did not report failures:\n{result.inner_text()}"
-    # The dialog lists each failing cell as "The following cell failed:", its source, its error.
+    # The dialog lists each failing cell as "The following cell failed:", its source, its error:
+    # every check (the stubs raise NotImplementedError) and every written answer left as released.
     blocks = result.locator(".jp-RenderedText pre").all_inner_texts()
-    listed_sources, errors = blocks[0::2], blocks[1::2]
-    assert sorted(source.strip() for source in listed_sources) == sorted(checks)
+    listed = dict(zip((source.strip() for source in blocks[0::2]), blocks[1::2]))
+    assert sorted(listed) == sorted(checks + written)
+    errors = [listed[source] for source in checks]
     assert all("NotImplementedError" in error or "not implemented" in error.lower()
                for error in errors), json.dumps(errors, indent=1)[:2000]
+    assert all("did not provide a response" in listed[source] for source in written), listed
