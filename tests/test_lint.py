@@ -1,4 +1,6 @@
-"""The code, tests, benchmarks and notebooks pass the linter (ruff, configured in pyproject.toml)."""
+"""The code, tests, benchmarks and notebooks pass the linter (ruff), and the grader and the checks pass
+mypy (both configured in pyproject.toml)."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,3 +13,11 @@ def test_ruff_finds_nothing_to_fix():
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All checks passed" in result.stdout
+
+
+def test_mypy_finds_no_type_errors_in_the_grader_and_the_checks():
+    # mypy must be installed (the test extra): a missing mypy fails here, it is not skipped
+    command = [sys.executable, "-m", "mypy", "--cache-dir", os.devnull, "nncourse/grading", "nncourse/checks"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout

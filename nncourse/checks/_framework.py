@@ -318,15 +318,16 @@ class _ReferenceGuard:
             if isinstance(func, types.FunctionType) and module is not None:
                 owners.setdefault(module.__name__, set()).add(nb)
                 modules[module.__name__] = module
-        self.allowed_files = frozenset(os.path.abspath(modules[m].__file__) for m, nbs in owners.items()
-                                       if all(nb < notebook for nb in nbs) and getattr(modules[m], "__file__", None))
+        self.allowed_files = frozenset(
+            os.path.abspath(file) for m, nbs in owners.items()
+            if all(nb < notebook for nb in nbs) and (file := getattr(modules[m], "__file__", None)))
         targets: dict[types.FunctionType, str] = {}
         for name, nb in EXERCISES.items():
             func = getattr(reference, name, None)
             if nb != notebook or not isinstance(func, types.FunctionType):
                 continue
             targets[func] = name
-            module = sys.modules.get(func.__module__)
+            module = sys.modules[func.__module__]   # imported: its function is in hand
             for attribute, value in vars(module).items():
                 if attribute.startswith("_") and isinstance(value, types.FunctionType) \
                         and value.__module__ == module.__name__:
@@ -417,7 +418,7 @@ MODIFY_HINT = ("never change an input: build new arrays, or work on a copy (x = 
 
 #: Python-vs-numpy slips, recognised from the student's line and the error they raise:
 #: (id, pattern in the line, error type, pattern in the message, fact, hint).
-_SLIPS = [
+_SLIPS: list[tuple[str, str, type[BaseException] | tuple[type[BaseException], ...], str, str, str]] = [
     ("python-max-on-array", r"(?<![\w.])max\s*\(", ValueError, r"truth value of an array",
      "Python's max() cannot compare arrays entry by entry.",
      "use np.maximum(a, b) for the larger of two arrays entry by entry (np.maximum(0, z)), or "
@@ -803,7 +804,7 @@ def expect_number(exercise: str, got, *, what: str, input_desc=None, hint=None) 
 #: The four inputs of a two-input logic gate, one per row: (0,0), (0,1), (1,0), (1,1) (notebooks 01, 03).
 TRUTH_TABLE_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 #: The names of the truth tables a two-input gate can compute, by its outputs on TRUTH_TABLE_X.
-TABLE_NAMES = {
+TABLE_NAMES: dict[tuple[int, ...], str] = {
     (0, 0, 0, 1): "AND", (0, 1, 1, 1): "OR", (1, 1, 1, 0): "NAND", (1, 0, 0, 0): "NOR",
     (0, 1, 1, 0): "XOR", (1, 0, 0, 1): "XNOR", (0, 0, 0, 0): "always 0", (1, 1, 1, 1): "always 1",
 }

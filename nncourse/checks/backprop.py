@@ -9,6 +9,7 @@ that are equal, both zero, and far apart.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
@@ -161,7 +162,8 @@ def _away_from_kinks(rng, shape, dtype=np.float64):
 def check_activation_backward(func, rng, hidden):
     name = "activation_backward"
     m, n = distinct_sizes(rng, 2, 3, 9)
-    cases = [(activation, (m, n), np.float64) for activation in ELEMENTWISE]
+    cases: list[tuple[str, tuple[int, int], type[np.floating]]] = [
+        (activation, (m, n), np.float64) for activation in ELEMENTWISE]
     cases += [("sigmoid", (n, m), np.float32), ("tanh", (1, n + 2), np.float64), ("relu", (1, n), np.float64)]
     if hidden:
         cases += [(activation, (2 * m + 9, n + 7), np.float64) for activation in ELEMENTWISE]
@@ -207,7 +209,7 @@ def _network(rng, m, sizes, output="sigmoid"):
 def _variant_backward(dZ_L, caches, params, activations, *, at="Z", offset=1, chain=True):
     """The backward pass with one known mistake switched on (at="A", offset=0, chain=False)."""
     L = len(params)
-    grads = [None] * L
+    grads: list[tuple[np.ndarray, np.ndarray] | None] = [None] * L
     dZ = dZ_L
     for l in reversed(range(L)):
         A_prev, _ = caches[l]
@@ -396,7 +398,7 @@ def check_numerical_gradient(func, rng, hidden):
         for eps in (None, 0.1) if index == 0 else (None,):
             desc = describe(x=x) + ", f(x) = sum(C sin(x)) + sum(D x**3)" + (
                 f", eps = {eps}" if eps is not None else " (default eps)")
-            kwargs = {} if eps is None else {"eps": eps}
+            kwargs: dict[str, Any] = {} if eps is None else {"eps": eps}
             got = call_student(name, func, f, x, names=("f", "x"), input_desc=desc, modify_hint=NUDGE_HINT, **kwargs)
             grad = as_array(name, got, what="numerical_gradient(f, x)", input_desc=desc)
             used = 1e-5 if eps is None else eps
@@ -437,7 +439,7 @@ def _relative_error_mistakes(a, b):
     diff = np.abs(a - b)
     den = np.maximum(1e-8, np.abs(a) + np.abs(b))
     return [
-        Mistake("norm-not-elementwise", np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)),
+        Mistake("norm-not-elementwise", np.linalg.norm(a - b) / max(1e-8, float(np.linalg.norm(a) + np.linalg.norm(b))),
                 "relative_error compares norms of the whole arrays.",
                 "the relative error is elementwise: |a - b| / max(1e-8, |a| + |b|) for each entry, then "
                 "the largest (np.max)."),

@@ -315,7 +315,7 @@ def _grade_and_publish(options: Options, started: float, sources, names, config,
     run = [(r, paths.get((r.student_id, r.notebook)), (r.student_id, r.notebook) in graded_now) for r in records]
     published = publish(folder, sources, selected, run, policy, options.missing)
     from .report import summary
-    shown = [published.term.get(r.student_id, r.notebook).record for r in records]
+    shown = [published.term.graded[(r.student_id, r.notebook)].record for r in records]
     notes = published.notes
     if not_yet:
         notes = [f"not graded (no student handed them in): {', '.join(not_yet)}"] + notes

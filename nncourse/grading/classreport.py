@@ -130,7 +130,7 @@ def load_results(out: Path, records: list | None = None) -> list[Result]:
 
 # ---- the numbers ---------------------------------------------------------------------------------------
 
-def _share(count: int, total: int) -> float:
+def _share(count: float, total: float) -> float:
     return count / total if total else 0.0
 
 
@@ -273,7 +273,7 @@ def highlights(summary: dict) -> list[str]:
     if pending:
         lines.append(f"This run is not finished: {pending} submissions have no result yet; "
                      "the numbers below count the graded ones.")
-    attention = Counter()
+    attention: Counter[str] = Counter()
     for nb in summary["notebooks"]:
         for e in nb["exercises"]:
             for status in ("needs manual grading", "tampered", "forbidden", "error", "crashed", "timeout"):
@@ -299,10 +299,17 @@ def _colours() -> dict[str, str]:
 
 _DARK = {"passed", "failed", "missing", "timeout", "crashed"}   # white labels on these colours
 _UNKNOWN_COLOUR = "#882255"
-_FIGURE_STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9,
-                 "ytick.labelsize": 9, "legend.fontsize": 9, "axes.spines.top": False,
-                 "axes.spines.right": False, "figure.facecolor": "white", "axes.facecolor": "white",
-                 "text.color": "#222222", "axes.labelcolor": "#222222", "axes.edgecolor": "#333333"}
+
+
+def _figure_style():
+    """matplotlib's settings for the report's figures, for the length of a `with` block."""
+    import matplotlib as mpl
+
+    # a dict literal in the call, so that its keys are checked against matplotlib's rc names
+    return mpl.rc_context({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9,
+                           "ytick.labelsize": 9, "legend.fontsize": 9, "axes.spines.top": False,
+                           "axes.spines.right": False, "figure.facecolor": "white", "axes.facecolor": "white",
+                           "text.color": "#222222", "axes.labelcolor": "#222222", "axes.edgecolor": "#333333"})
 
 
 #: Pixels per inch of the figures: drawn at 1.5 times the 100 px per inch they are shown at, so they stay
@@ -323,11 +330,9 @@ def score_figure(summary: dict) -> bytes:
     """One histogram of the students' scores (percent of the notebook's points) per notebook."""
     import math
 
-    import matplotlib as mpl
-
     from nncourse.plots import PALETTE, new_figure
     notebooks = summary["notebooks"]
-    with mpl.rc_context(_FIGURE_STYLE):
+    with _figure_style():
         ncols = 2 if len(notebooks) > 1 else 1
         nrows = math.ceil(len(notebooks) / ncols)
         fig = new_figure((4.3 * ncols, 2.3 * nrows))
@@ -355,14 +360,12 @@ def score_figure(summary: dict) -> bytes:
 
 def status_figure(notebook: dict) -> bytes:
     """Per exercise of one notebook, the share of the class with each status, as one stacked bar."""
-    import matplotlib as mpl
-
     from nncourse.plots import new_figure
     colours = _colours()
     exercises = notebook["exercises"]
     present = [s for s in STATUS_ORDER if any(e["statuses"].get(s) for e in exercises)]
     present += sorted({s for e in exercises for s in e["statuses"]} - set(present))
-    with mpl.rc_context(_FIGURE_STYLE):
+    with _figure_style():
         fig = new_figure((8.6, 1.3 + 0.42 * len(exercises)))
         ax = fig.add_subplot()
         names = [e["exercise"] for e in exercises]
@@ -390,8 +393,6 @@ def status_figure(notebook: dict) -> bytes:
 
 def mistake_figure(notebook: dict) -> bytes | None:
     """The most common named mistakes of one notebook's exercises (None when nobody made one)."""
-    import matplotlib as mpl
-
     from nncourse.plots import PALETTE, new_figure
     bars = [(m["count"], f"{e['exercise']}: {m['mistake']}") for e in notebook["exercises"]
             for m in e["mistakes"][:MISTAKES_SHOWN] if m["mistake"] != OTHER]
@@ -399,7 +400,7 @@ def mistake_figure(notebook: dict) -> bytes | None:
         return None
     bars.sort(key=lambda item: (-item[0], item[1]))
     bars = bars[:12]
-    with mpl.rc_context(_FIGURE_STYLE):
+    with _figure_style():
         fig = new_figure((8.6, 0.8 + 0.36 * len(bars)))
         ax = fig.add_subplot()
         positions = list(range(len(bars)))[::-1]

@@ -79,13 +79,18 @@ def submissions_root(folder: Path) -> Path:
     return folder
 
 
+def _reason(error: OSError) -> str:
+    """The system's message for a failed open or stat (os.strerror of its errno)."""
+    return os.strerror(error.errno) if error.errno is not None else str(error)
+
+
 def _open_regular(path: Path, limit: int) -> int:
     """A read-only descriptor of `path` if it is a regular file, not a link, of at most `limit` bytes."""
     name = path.name
     try:
         info = os.lstat(path)
     except OSError as error:
-        raise Refused(f"{name} cannot be read ({os.strerror(error.errno)})") from None
+        raise Refused(f"{name} cannot be read ({_reason(error)})") from None
     if stat.S_ISLNK(info.st_mode):
         raise Refused(f"{name} is a symbolic link: not graded")
     if not stat.S_ISREG(info.st_mode):
@@ -95,7 +100,7 @@ def _open_regular(path: Path, limit: int) -> int:
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise Refused(f"{name} is a symbolic link: not graded") from None
-        raise Refused(f"{name} cannot be read ({os.strerror(error.errno)})") from None
+        raise Refused(f"{name} cannot be read ({_reason(error)})") from None
     info = os.fstat(fd)   # what was opened, whatever the path says now
     if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
         os.close(fd)
@@ -267,8 +272,8 @@ def collect(submissions: Path, notebooks: list[str], work: Path, out: Path | Non
         skip = Path(out) if out is not None and _inside(out, folder) else None
         found, others = _notebooks_in(folder, notebooks, skip)
         for notebook in notebooks:
-            path = found.get(notebook)
-            if path is None:
+            found_path = found.get(notebook)
+            if found_path is None:
                 message = "not submitted"
                 if others:
                     seen = ", ".join(sorted(set(map(student_id, others)))[:3])
@@ -276,11 +281,11 @@ def collect(submissions: Path, notebooks: list[str], work: Path, out: Path | Non
                 result.append(Submission(student, notebook, None, folder, None, "missing", message, skip))
                 continue
             try:
-                data = read_regular(path)
+                data = read_regular(found_path)
             except Refused as refused:
                 result.append(Submission(student, notebook, None, folder, None, "error", str(refused), skip))
                 continue
-            result.append(Submission(student, notebook, data, path.parent, path, skip=skip))
+            result.append(Submission(student, notebook, data, found_path.parent, found_path, skip=skip))
     if all(sub.problem == "missing" for sub in result):
         looked_for = ", ".join(n + ".ipynb" for n in notebooks[:3]) + (", ..." if len(notebooks) > 3 else "")
         raise InstructorError(f"no notebooks found in {root} (looked for {looked_for} "

@@ -28,7 +28,7 @@ from traitlets import Unicode
 try:
     from nbgrader.plugins import LateSubmissionPlugin
 except ImportError:  # pragma: no cover - nbgrader is a dependency; this keeps the parser importable
-    LateSubmissionPlugin = object  # type: ignore[misc,assignment]
+    LateSubmissionPlugin = object
 
 _POLICY = re.compile(r"^\s*(?P<rate>\d+(?:\.\d+)?)\s*%\s*(?:/|per)\s*(?P<unit>day|hour)s?\s*"
                      r"(?:,?\s*(?:max(?:imum)?|cap)\s*(?P<cap>\d+(?:\.\d+)?)\s*%)?\s*$", re.IGNORECASE)
@@ -137,7 +137,7 @@ def describe_lateness(seconds: float) -> str:
     return " ".join(parts) + " late"
 
 
-class LatePenalty(LateSubmissionPlugin):  # type: ignore[misc,valid-type]
+class LatePenalty(LateSubmissionPlugin):
     """nbgrader's late-submission plugin with nncourse's policies (per day or hour, capped).
 
     In nbgrader_config.py:  c.AssignLatePenalties.plugin_class = "nncourse.grading.late.LatePenalty"

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from . import wire
+from .records import Status
 from .session import Tampered, WorkerFault, bounded
 
 MAX_LINE = 100_000     # a cited line number beyond any cell's length is not believed
@@ -41,7 +42,7 @@ class CallTimedOut(WorkerFault):
     """The worker stopped the student's function at its soft limit and lives on."""
 
     def __init__(self, message: str, culprit: str | None):
-        super().__init__("timeout", message, culprit)
+        super().__init__(Status.TIMEOUT, message, culprit)
 
 
 def runtime_warning_action() -> str:
@@ -87,7 +88,8 @@ def rebuild_exception(type_name, message, where, sources: dict[str, str]) -> Bas
     try:
         exec(code, {"__error__": error})
     except BaseException as raised:   # noqa: B036 - the very exception we raised
-        return raised.with_traceback(raised.__traceback__.tb_next)
+        frame = raised.__traceback__    # this function's frame, then the cell's: keep the cell's
+        return raised.with_traceback(frame.tb_next if frame is not None else None)
     return error
 
 

@@ -157,7 +157,7 @@ def _write_canvas(out: Path, term: Term, missing: str) -> list[str]:
     for nb in term.notebooks:
         assignment = term.assignment_of.get(nb, nb)
         header = canvas.column_for(assignment) if canvas else None
-        if header is None:
+        if canvas is None or header is None:
             columns.append(assignment)
             points.append(number(term.maxima[nb]))
             if canvas:

@@ -151,7 +151,7 @@ def _needed_paths() -> list[str]:
     """Folders Python needs in the sandbox: interpreter, virtual environment, the nncourse package."""
     import nncourse
     package = os.path.dirname(os.path.realpath(nncourse.__file__))
-    found = []
+    found: list[str] = []
     for path in (sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable)), package):
         path = os.path.realpath(path)
         if os.path.isdir(path) and not any(path == p or path.startswith(p + os.sep) for p in found):
@@ -163,7 +163,8 @@ SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"
 
 
 def _view(run_dir: str, stage_all: bool) -> tuple[list, list]:
-    view, staged = [], []
+    view: list[tuple[str, str, str]] = []
+    staged: list[tuple[str, str]] = []
     for top in SYSTEM:
         if os.path.islink(top):
             view.append(("symlink", os.readlink(top), top))
@@ -492,6 +493,7 @@ class Slot:
                 ours.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
                 spec = {"token": token, "limits": self.sandbox.limits.__dict__, "data_folder": folder,
                         "carried": self.sandbox.carried()}
+                assert self.control is not None   # _start_zygote sets it with self.process, close() clears both
                 try:
                     socket.send_fds(self.control, [pickle.dumps(("job", notebook, spec))], [theirs.fileno()])
                 except OSError:

@@ -13,6 +13,7 @@ import socket
 import time
 
 from . import wire
+from .records import Status
 from .sandbox import JobFailed, Slot
 
 GRACE = 2.0              # seconds the grader waits beyond a soft limit before it kills the job
@@ -22,7 +23,7 @@ MESSAGE_CHARS = 500      # a message from the sandbox is cut to this many charac
 class WorkerFault(BaseException):
     """The job timed out or died. A BaseException, so that a check's `except Exception` lets it by."""
 
-    def __init__(self, status: str, message: str, culprit: str | None = None):
+    def __init__(self, status: Status, message: str, culprit: str | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -33,7 +34,7 @@ class Tampered(WorkerFault):
     """The job's replies broke the protocol (student code wrote to the wire): `tampered`."""
 
     def __init__(self, message: str):
-        super().__init__("tampered", message)
+        super().__init__(Status.TAMPERED, message)
 
 
 class GraderError(Exception):
@@ -79,7 +80,7 @@ class Session:
                 self.close()
                 shown = soft if soft is not None else timeout
                 subject = f"{self.culprit} " if self.culprit else ""
-                raise WorkerFault("timeout", f"{subject}did not finish within {shown:g} s", self.culprit)
+                raise WorkerFault(Status.TIMEOUT, f"{subject}did not finish within {shown:g} s", self.culprit)
             self.job.sock.settimeout(remaining)
             try:
                 reply = wire.recv(self.job.sock, plain=True)
@@ -90,7 +91,7 @@ class Session:
             except wire.MessageTooLarge:
                 self.close()
                 limit = wire.MAX_MESSAGE_BYTES // 2**20
-                raise WorkerFault("crashed", f"returned more than {limit} MB of data") from None
+                raise WorkerFault(Status.CRASHED, f"returned more than {limit} MB of data") from None
             except wire.WireError as error:
                 self.close()
                 raise Tampered(f"the worker sent a message the grader refuses ({bounded(error, 200)})") from None
@@ -109,13 +110,13 @@ class Session:
                 continue
             if reply[1] == "fault":
                 self.close()
-                raise WorkerFault("crashed", bounded(reply[3]) if len(reply) > 3 else "the worker failed",
+                raise WorkerFault(Status.CRASHED, bounded(reply[3]) if len(reply) > 3 else "the worker failed",
                                   self.culprit)
             return reply[1:]
 
     def _died(self, how) -> WorkerFault:
         self.close()
-        return WorkerFault("crashed", f"crashed: {bounded(how, 200)}", self.culprit)
+        return WorkerFault(Status.CRASHED, f"crashed: {bounded(how, 200)}", self.culprit)
 
     def close(self) -> None:
         self.job.kill()

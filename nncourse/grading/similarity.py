@@ -166,7 +166,8 @@ class Template:
 
 def _docstrings(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """The string literals that stand alone as statements (docstrings) in text, and their line spans."""
-    strings, spans = [], []
+    strings: list[str] = []
+    spans: list[tuple[int, int]] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -374,7 +375,7 @@ def fingerprint_all(texts: list[str], settings: Settings, progress=None) -> dict
     distinct = list(dict.fromkeys(texts))
     window = settings.guarantee - settings.noise + 1
     if not _parallel(settings, len(distinct)):
-        pieces = {}
+        pieces: dict[str, Piece] = {}
         for text in distinct:
             pieces[text] = fingerprint(text, settings.noise, window)
             if progress:
@@ -382,7 +383,7 @@ def fingerprint_all(texts: list[str], settings: Settings, progress=None) -> dict
         return pieces
     size = max(50, min(500, len(distinct) // (settings.workers * 8) or 1))
     chunks = [distinct[i:i + size] for i in range(0, len(distinct), size)]
-    pieces: dict[str, Piece] = {}
+    pieces = {}
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=settings.workers, mp_context=context) as pool:
         futures = {pool.submit(_fingerprint_many, chunk, settings.noise, window): chunk for chunk in chunks}
@@ -427,7 +428,9 @@ class Document:
 def join_pieces(owner: str, texts: list[str], prints: dict[str, Piece], settings: Settings) -> Document:
     """Join the exercises' Pieces into one Document: positions shifted, offsets mapped to the joined text."""
     window = settings.guarantee - settings.noise + 1
-    filtered, offsets, hash_idx = [], [], {}
+    filtered: list[str] = []
+    offsets: list[np.ndarray] = []
+    hash_idx: dict[int, list[int]] = {}   # fingerprint -> its positions in the joined filtered text
     raw_start = filtered_start = 0
     coverage = 0.0                            # additive: no k-gram spans two exercises
     for n, text in enumerate(texts):

@@ -119,11 +119,11 @@ def load_term(out: Path, db_url: str | None, sources: dict[str, SourceNotebook] 
     out = Path(out)
     view = _read_view(db_url)
     records = {(r.student_id, r.notebook): r for r in ResumeState(out).records()}
-    for key, row in view.notebooks.items():
+    for key, gradebook_row in view.notebooks.items():
         if key in records:
-            _merge(records[key], row)
+            _merge(records[key], gradebook_row)
         else:
-            records[key] = _from_gradebook(row)
+            records[key] = _from_gradebook(gradebook_row)
     sources = sources or {}
     seen = {nb for _, nb in records}
     order = [nb for nb in sources if nb in seen] + sorted(seen - set(sources))

@@ -138,7 +138,7 @@ class _Run:
                 self.poisoned.setdefault(name, message)
         if (outcome == "error" and not cell.students and self._raised_in_instructor_code(where)
                 and cell.kind == "setup"):
-            self._instructor_fault(cell, WorkerFault("error", f"raised {message}"))
+            self._instructor_fault(cell, WorkerFault(Status.ERROR, f"raised {message}"))
 
     def _raised_in_instructor_code(self, where) -> bool:
         culprit = self.by_label.get(where[0]) if isinstance(where, tuple) and where else None

@@ -137,7 +137,7 @@ class Worker:
         self._simplefilter = warnings.simplefilter
         self._loads = pickle.loads
         self.poisoned.update(dict(options.get("poisoned", {})))
-        self.namespace["get_ipython"] = lambda: _NoShell
+        self.namespace["get_ipython"] = lambda: _NO_SHELL
         self.namespace["display"] = _display
         self.namespace["__nncourse_timed_out__"] = self._raise_timed_out
         signal.signal(signal.SIGALRM, self._on_alarm)
@@ -182,7 +182,7 @@ class Worker:
                          "<timed out>", "exec"), scope)
             func.__code__ = scope[name].__code__
             func.__defaults__ = func.__kwdefaults__ = None
-            func.__nncourse_poisoned__ = True
+            func.__dict__["__nncourse_poisoned__"] = True
 
     def _timeout_message(self, name: str | None, what: str) -> str:
         subject = name or what
@@ -346,7 +346,7 @@ class _NoShell:
         return lambda *args, **kwargs: None
 
 
-_NoShell = _NoShell()
+_NO_SHELL = _NoShell()
 
 
 def _display(*objects, **kwargs):

@@ -154,7 +154,7 @@ def _install_checks_stub() -> None:
     def check(name, func, *, seed=0, hidden=False):
         """Checks run in the grader; during grading this call does nothing."""
 
-    checks.check = check
+    checks.__dict__["check"] = check
     sys.modules["nncourse.checks"] = checks
     nncourse.checks = checks
 
@@ -368,7 +368,7 @@ def main(argv: list[str]) -> None:
     from nncourse.grading import wire
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     plans: dict = {}
-    notebooks: dict[str, socket.socket] = {}
+    notebooks: dict[str, socket.socket | None] = {}
     control.send(wire.encode(("ready", os.getpid())))
     while True:
         try:
