@@ -240,30 +240,31 @@ def test_the_model_answers_of_every_notebook_get_full_marks(workdir):
 def test_an_interrupted_run_resumes_without_regrading_what_is_done(workdir):
     import signal
     import time
-    for s in range(6):
+    class_size = 20   # enough that an interrupt lands part-way however fast one notebook is graded
+    for s in range(class_size):
         _write(correct_notebook(NB1), workdir / "class" / f"s{s}" / f"{NB1}.ipynb")
     out = workdir / "out"
     command = [sys.executable, "-m", "nncourse.cli", "autograde", str(workdir / "class"), "--out", str(out),
                "--source", str(SOLUTIONS), "--notebooks", NB1, "--workers", "1", "--no-progress"]
     grader = subprocess.Popen(command, env=venv_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list((out / ".state").glob("*/*.json"))) < 2:
-        time.sleep(0.2)
+    while time.monotonic() < deadline and len(list((out / ".state").glob("*/*.json"))) < 1:
+        time.sleep(0.05)
     grader.send_signal(signal.SIGINT)
     _, stderr = grader.communicate(timeout=120)
     done = len(list((out / ".state").glob("*/*.json")))
-    assert 2 <= done < 6, "interrupt the run part-way (it finished or never started)"
+    assert 1 <= done < class_size, "interrupt the run part-way (it finished or never started)"
     assert not (out / "scores.csv").exists()
     assert grader.returncode == 130
     assert stderr.decode().strip().splitlines() == [
-        f"nncourse autograde: interrupted: {done} of 6 notebooks graded and saved in {out}; "
+        f"nncourse autograde: interrupted: {done} of {class_size} notebooks graded and saved in {out}; "
         "rerun the same command to grade the rest"]
 
     result = nncourse(*command[3:])
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"{6 - done} notebooks graded now, {done} reused" in result.stdout
+    assert f"{class_size - done} notebooks graded now, {done} reused" in result.stdout
     rows = _rows(out / "scores.csv")
-    assert {r["student_id"] for r in rows} == {f"s{s}" for s in range(6)}
+    assert {r["student_id"] for r in rows} == {f"s{s}" for s in range(class_size)}
     assert {r["status"] for r in rows if r["exercise"] != "answer_xor_proof"} == {"passed"}
     assert {r["status"] for r in rows if r["exercise"] == "answer_xor_proof"} == {"needs manual grading"}
 
