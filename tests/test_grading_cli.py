@@ -300,3 +300,33 @@ def test_a_memory_limit_too_small_for_python_fails_before_grading(workdir):
                                         "--source", str(SOLUTIONS), "--notebooks", NB1, "--memory", memory))
         assert f"--memory {memory} MB is too little" in line
         assert not (workdir / "out").exists(), "a failed run leaves no OUT behind"
+
+
+@pytest.mark.slow
+def test_unsandboxed_results_carry_their_warning_until_every_notebook_is_regraded_in_the_sandbox(workdir):
+    """--unsafe-no-sandbox says so in the summary and every CSV; a sandboxed run of some notebooks
+    keeps the warning (the others' results are still unsandboxed), a run of all of them lifts it."""
+    notebooks = sorted(p.stem for p in SOLUTIONS.glob("*/*.ipynb"))
+    for notebook in notebooks:
+        _write(correct_notebook(notebook), workdir / "class" / "alice" / f"{notebook}.ipynb")
+    out = workdir / "out"
+    grade = ("autograde", str(workdir / "class"), "--out", str(out), "--source", str(SOLUTIONS), "--no-progress")
+    warning = "WARNING: graded with --unsafe-no-sandbox: student code ran without a sandbox"
+
+    def csv_files():
+        return [out / "scores.csv", out / "grades.csv", out / "canvas.csv", *sorted((out / "gradescope").glob("*.csv"))]
+
+    unsafe = nncourse(*grade, "--notebooks", NB1, "--unsafe-no-sandbox")
+    assert unsafe.returncode == 0, unsafe.stderr[-2000:]
+    assert "sandbox: NONE (--unsafe-no-sandbox)" in unsafe.stdout
+    assert all(path.read_text().rstrip().endswith(warning) for path in csv_files())
+
+    partial = nncourse(*grade, "--notebooks", notebooks[1])
+    assert partial.returncode == 0, partial.stderr[-2000:]
+    assert "sandbox: bubblewrap" in partial.stdout
+    assert all(warning in path.read_text() for path in csv_files()), "NB1's unsandboxed results are still in OUT"
+
+    whole = nncourse(*grade)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    assert f"{len(notebooks) - 1} notebooks graded now, 1 reused" in whole.stdout   # NB1 again, in the sandbox
+    assert not any(warning in path.read_text() for path in csv_files())

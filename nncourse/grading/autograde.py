@@ -278,7 +278,9 @@ def _grade_and_publish(options: Options, started: float, sources, names, config,
     marker = out / UNSANDBOXED_MARK
     if box.unsafe:
         marker.touch()
-    else:
+    elif set(names) == set(sources):
+        # every notebook is regraded in the sandbox (the mode is part of the resume key); a run of
+        # some notebooks only keeps the others' unsandboxed results, and the warning with them
         marker.unlink(missing_ok=True)
     state = ResumeState(out)
     from .publish import publish, submission_time
