@@ -60,9 +60,10 @@ def reported_mistakes():
                 found.add(node.args[0].value)
             if isinstance(node, ast.keyword) and node.arg == "mistake":
                 found |= {c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and c.value}
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") in ("mistake", "_SLIPS")
-                                                    for t in node.targets + [e for t in node.targets
-                                                                              for e in getattr(t, "elts", [])]):
+            targets = (node.targets if isinstance(node, ast.Assign)          # _SLIPS: list[...] = [...] too
+                       else [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else [])
+            if any(getattr(t, "id", "") in ("mistake", "_SLIPS")
+                   for t in targets + [e for t in targets for e in getattr(t, "elts", [])]):
                 values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
                 for value in values:
                     if isinstance(value, ast.List):       # the slips table: (id, pattern, ...) rows
