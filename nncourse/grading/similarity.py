@@ -455,18 +455,16 @@ def _set_aside(document: Document, template: set, common: set) -> None:
 
     Shares are of `own_coverage`, the document without the template: a student whose code is mostly
     what everybody writes, and who shares a little with one other student, does not share much."""
-    if template & document.hashes:
-        document.hashes = document.hashes - template
+    def without(hashes, coverage_before):
+        """Drop `hashes` from the document's fingerprints; the coverage of what is left."""
+        if not hashes & document.hashes:
+            return coverage_before
+        document.hashes = document.hashes - hashes
         document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-        document.own_coverage = coverage(document.hash_idx, document.k)
-    else:
-        document.own_coverage = document.full_coverage
-    if common & document.hashes:
-        document.hashes = document.hashes - common
-        document.hash_idx = {h: i for h, i in document.hash_idx.items() if h in document.hashes}
-        document.token_coverage = coverage(document.hash_idx, document.k)
-    else:
-        document.token_coverage = document.own_coverage
+        return coverage(document.hash_idx, document.k)
+
+    document.own_coverage = without(template, document.full_coverage)
+    document.token_coverage = without(common, document.own_coverage)
 
 
 def _template_hashes(course: CourseCode, settings: Settings) -> set:

@@ -169,6 +169,18 @@ def _warm_nncourse() -> None:
             pass
 
 
+def _next_message(sock: socket.socket, size: int) -> tuple:
+    """The next message from the parent (the grader or the zygote) with the file descriptor it
+    passes, if any; when the parent hangs up, this process ends."""
+    try:
+        message, fds, _flags, _address = socket.recv_fds(sock, size, 1)
+    except OSError:
+        os._exit(0)
+    if not message:
+        os._exit(0)
+    return pickle.loads(message), fds
+
+
 def notebook_zygote(sock: socket.socket, plan, unsafe: bool) -> None:
     """Serve jobs of one notebook: fork each one into its own namespaces."""
     _stub_the_reference(plan, unsafe)
@@ -176,13 +188,7 @@ def notebook_zygote(sock: socket.socket, plan, unsafe: bool) -> None:
     _warm_nncourse()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # finished jobs are reaped by the kernel
     while True:
-        try:
-            message, fds, _flags, _address = socket.recv_fds(sock, 1 << 16, 1)
-        except OSError:
-            os._exit(0)
-        if not message:
-            os._exit(0)
-        spec = pickle.loads(message)
+        spec, fds = _next_message(sock, 1 << 16)
         if not fds:
             continue
         if os.fork() == 0:
@@ -371,13 +377,7 @@ def main(argv: list[str]) -> None:
     notebooks: dict[str, socket.socket | None] = {}
     control.send(wire.encode(("ready", os.getpid())))
     while True:
-        try:
-            message, fds, _flags, _address = socket.recv_fds(control, 1 << 20, 1)
-        except OSError:
-            os._exit(0)
-        if not message:
-            os._exit(0)
-        request = pickle.loads(message)
+        request, fds = _next_message(control, 1 << 20)
         if request[0] == "plan":
             plans = request[1]
             continue
