@@ -4,9 +4,13 @@ The grading engine, one module per step:
 
 - `collect`: find each student's notebooks (folders, zips, nbgrader's submitted/ layout);
 - `source`: read the instructor's notebooks (exercises, written answers, hidden tests, read-only cells);
-- `sandbox`: start an isolated worker (unprivileged user, namespaces, limits, clean environment);
+- `sandbox`: the sandbox seen from the grader: bubblewrap behind an unprivileged uid, jobs, kills;
+- `zygote`: inside the sandbox: the warm parent every job is forked from, in fresh namespaces;
+- `stubs`: the notebook's own reference modules, stubbed out while it is graded;
 - `worker`: runs inside the sandbox: executes the student's cells, calls their functions;
-- `wire`: the framed messages between grader and worker (plain data only from the worker);
+- `wire`: the framed messages between grader and worker (plain, bounded data from the worker);
+- `session`: the grader's client of one job: a request, then its one reply, never waiting forever;
+- `proxy`: the student's functions as the checks see them: calls into the sandbox, plain data back;
 - `verdict`: the grader's side: runs the source's tests with its own checks against the worker;
 - `autograde`: the whole run: parallel, resumable, with a progress bar and a summary.
 
