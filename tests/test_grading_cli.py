@@ -303,30 +303,38 @@ def test_a_memory_limit_too_small_for_python_fails_before_grading(workdir):
 
 
 @pytest.mark.slow
-def test_unsandboxed_results_carry_their_warning_until_every_notebook_is_regraded_in_the_sandbox(workdir):
-    """--unsafe-no-sandbox says so in the summary and every CSV; a sandboxed run of some notebooks
-    keeps the warning (the others' results are still unsandboxed), a run of all of them lifts it."""
+def test_unsandboxed_results_carry_their_warning_until_every_one_is_regraded_in_the_sandbox(workdir):
+    """--unsafe-no-sandbox says so in the summary and every CSV, for as long as OUT holds a result
+    graded without the sandbox: after a run of some notebooks, and after a run of all of them that
+    a student was missing from; a run that regrades the last of them lifts it."""
     notebooks = sorted(p.stem for p in SOLUTIONS.glob("*/*.ipynb"))
     for notebook in notebooks:
         _write(correct_notebook(notebook), workdir / "class" / "alice" / f"{notebook}.ipynb")
+    _write(correct_notebook(NB1), workdir / "class" / "bob" / f"{NB1}.ipynb")
     out = workdir / "out"
     grade = ("autograde", str(workdir / "class"), "--out", str(out), "--source", str(SOLUTIONS), "--no-progress")
     warning = "WARNING: graded with --unsafe-no-sandbox: student code ran without a sandbox"
 
-    def csv_files():
-        return [out / "scores.csv", out / "grades.csv", out / "canvas.csv", *sorted((out / "gradescope").glob("*.csv"))]
+    def warned() -> list[bool]:
+        files = [out / "scores.csv", out / "grades.csv", out / "canvas.csv", *(out / "gradescope").glob("*.csv")]
+        return [path.read_text().rstrip().endswith(warning) for path in files]
 
-    unsafe = nncourse(*grade, "--notebooks", NB1, "--unsafe-no-sandbox")
-    assert unsafe.returncode == 0, unsafe.stderr[-2000:]
-    assert "sandbox: NONE (--unsafe-no-sandbox)" in unsafe.stdout
-    assert all(path.read_text().rstrip().endswith(warning) for path in csv_files())
+    def run(*args: str) -> str:
+        result = nncourse(*grade, *args)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
 
-    partial = nncourse(*grade, "--notebooks", notebooks[1])
-    assert partial.returncode == 0, partial.stderr[-2000:]
-    assert "sandbox: bubblewrap" in partial.stdout
-    assert all(warning in path.read_text() for path in csv_files()), "NB1's unsandboxed results are still in OUT"
+    assert "sandbox: NONE (--unsafe-no-sandbox)" in run("--notebooks", NB1, "--unsafe-no-sandbox")
+    assert all(warned())
 
-    whole = nncourse(*grade)
-    assert whole.returncode == 0, whole.stderr[-2000:]
-    assert f"{len(notebooks) - 1} notebooks graded now, 1 reused" in whole.stdout   # NB1 again, in the sandbox
-    assert not any(warning in path.read_text() for path in csv_files())
+    assert "sandbox: bubblewrap" in run("--notebooks", notebooks[1])
+    assert all(warned()), "NB1's unsandboxed results are still in OUT"
+
+    shutil.move(workdir / "class" / "bob", workdir / "bob")
+    assert "1 reused" in run()            # alice's notebook 02 from the run before; her NB1 again, sandboxed
+    assert all(warned()), "bob's unsandboxed NB1 is still in OUT"
+
+    shutil.move(workdir / "bob", workdir / "class" / "bob")
+    assert f"{len(notebooks)} reused" in run()   # alice's; bob's NB1 graded again, in the sandbox
+    assert not any(warned())
+    assert all(json.loads(path.read_text())["sandboxed"] for path in (out / ".state").glob("*/*.json"))

@@ -106,6 +106,7 @@ class Record:
     timestamp: str | None = None  # when it was submitted (ISO 8601, UTC), if known
     seconds: float | None = None  # how long grading it took
     attempts: int = 0             # runs in a row the grader itself failed on it (retried up to a limit)
+    sandboxed: bool | None = None  # graded in the sandbox (False: --unsafe-no-sandbox; None: not recorded)
 
     def __post_init__(self) -> None:
         if not self.assignment:
@@ -131,7 +132,8 @@ class Record:
     def to_dict(self) -> dict:
         return {"student_id": self.student_id, "notebook": self.notebook, "assignment": self.assignment,
                 "key": self.key, "retry": self.retry, "timestamp": self.timestamp, "notes": list(self.notes),
-                "results": [r.to_dict() for r in self.results], "seconds": self.seconds, "attempts": self.attempts}
+                "results": [r.to_dict() for r in self.results], "seconds": self.seconds, "attempts": self.attempts,
+                "sandboxed": self.sandboxed}
 
     @classmethod
     def from_dict(cls, data: dict) -> Record:
@@ -139,7 +141,8 @@ class Record:
                    [ExerciseResult.from_dict(r) for r in data.get("results", [])],
                    [str(n) for n in data.get("notes", [])], str(data.get("assignment") or data["notebook"]),
                    str(data.get("key", "")), bool(data.get("retry", False)), data.get("timestamp"),
-                   data.get("seconds"), int(data.get("attempts", 0) or 0))
+                   data.get("seconds"), int(data.get("attempts", 0) or 0),
+                   data["sandboxed"] if isinstance(data.get("sandboxed"), bool) else None)
 
 
 def sort_records(records: list[Record], notebooks: list[str] | None = None) -> list[Record]:
