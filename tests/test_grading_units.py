@@ -268,3 +268,30 @@ def test_a_stubbed_module_keeps_its_names_and_has_no_code_left():
         scope["gd_update"]([], [], 0.1)
     assert raised.value.name == "nncourse.reference.gd_update"
     assert scope["OPTIMIZERS"]["sgd"] is scope["SGD"]
+
+
+def test_recording_an_assignment_again_updates_its_notebook_in_place(tmp_path, monkeypatch):
+    """A second grader sharing the gradebook records the structure again while the first one adds
+    submissions: the notebook must stay the same row (nbgrader's SaveCells removes and re-adds a
+    notebook without submissions, and a submission added meanwhile loses it), and changed points
+    still reach the gradebook."""
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    from nncourse.grading.gradebook import ensure_structure
+    name = "01_the_neuron"
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    ensure_structure(db, {name: load_source(SOLUTIONS / name / f"{name}.ipynb")})
+    removed = []
+    monkeypatch.setattr(Gradebook, "remove_notebook", lambda self, *args: removed.append(args))
+    changed = tmp_path / "solutions" / name
+    shutil.copytree(SOLUTIONS / name, changed)
+    nb = nbformat.read(changed / f"{name}.ipynb", as_version=4)
+    test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_step")
+    test_cell.metadata["nbgrader"]["points"] = 7
+    nbformat.write(nb, changed / f"{name}.ipynb")
+    ensure_structure(db, {name: load_source(changed / f"{name}.ipynb")})
+    assert removed == []
+    with Gradebook(db) as gb:
+        assert gb.find_grade_cell("check_step", name, name).max_score == 7

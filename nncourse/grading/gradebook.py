@@ -78,6 +78,33 @@ class StructureChanged(Exception):
     """The source notebook's graded cells differ from the gradebook's, which already has submissions."""
 
 
+def _save_cells_in_place():
+    """nbgrader's SaveCells, except that a notebook already recorded with the same cells is updated
+    in place. SaveCells removes a notebook without submissions and adds it again; another grader
+    sharing the gradebook may be adding a submission of it at that moment, which then has no
+    notebook (or is removed with it)."""
+    from nbgrader.api import MissingEntry
+    from nbgrader.preprocessors import SaveCells
+
+    class SaveCellsInPlace(SaveCells):
+        def _create_notebook(self, nb) -> None:
+            try:
+                notebook = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                return super()._create_notebook(nb)
+            kinds = {"grade": self.new_grade_cells, "solution": self.new_solution_cells,
+                     "task": self.new_task_cells, "source": self.new_source_cells}
+            recorded = {kind: {cell.name for cell in getattr(notebook, f"{kind}_cells")} for kind in kinds}
+            if any(recorded[kind] != set(cells) for kind, cells in kinds.items()):
+                return super()._create_notebook(nb)    # cells added or removed: nbgrader's own rules
+            for kind, cells in kinds.items():
+                update = getattr(self.gradebook, f"update_or_create_{kind}_cell")
+                for name, info in cells.items():
+                    update(name, self.notebook_id, self.assignment_id, **info)
+
+    return SaveCellsInPlace
+
+
 def ensure_structure(db_url: str, sources: dict[str, SourceNotebook], config=None) -> None:
     """The assignments, their notebooks and cells, recorded as `nbgrader generate_assignment` does."""
     import nbformat
@@ -87,9 +114,9 @@ def ensure_structure(db_url: str, sources: dict[str, SourceNotebook], config=Non
         ClearSolutions,
         ComputeChecksums,
         LockCells,
-        SaveCells,
     )
     from traitlets.config import Config
+    save_cells = _save_cells_in_place()
     config = copy.deepcopy(config) if config is not None else Config()
     gb = open_gradebook(db_url)
     try:
@@ -112,7 +139,7 @@ def ensure_structure(db_url: str, sources: dict[str, SourceNotebook], config=Non
             for step in (LockCells, ClearSolutions, ClearOutput, CheckCellMetadata, ComputeChecksums):
                 work, _ = step(config=config).preprocess(work, copy.deepcopy(resources))
             with _quiet():
-                SaveCells(config=config).preprocess(work, copy.deepcopy(resources))
+                save_cells(config=config).preprocess(work, copy.deepcopy(resources))
         try:
             _retry(save)
         except RuntimeError as error:
