@@ -48,7 +48,6 @@ from .options import (
     resume_key,
 )
 from .records import ExerciseResult, Record, ResumeState, Status, sort_records
-from .report import UNSANDBOXED_MARK
 from .source import SourceNotebook, answer_sources, plan_cells
 from .verdict import GraderError, Timeouts, grade_notebook
 
@@ -275,9 +274,6 @@ def _grade_and_publish(options: Options, started: float, sources, names, config,
     folder.write_config(options.late_policy)
 
     root = submissions_root(Path(options.submissions))
-    marker = out / UNSANDBOXED_MARK
-    if box.unsafe:
-        marker.touch()      # at once: an interrupted run leaves unsandboxed results too
     state = ResumeState(out)
     from .publish import publish, submission_time
     try:
@@ -308,7 +304,6 @@ def _grade_and_publish(options: Options, started: float, sources, names, config,
         records += _run_jobs(jobs, box, selected, options, state, len(found), reused, out)
     finally:
         sandbox.cleanup(box)
-    _mark_unsandboxed(marker, state.records())
     records = sort_records(records, names)
     graded_now = {(job.student_id, job.notebook) for job in jobs}
     run = [(r, paths.get((r.student_id, r.notebook)), (r.student_id, r.notebook) in graded_now) for r in records]
@@ -325,15 +320,6 @@ def _grade_and_publish(options: Options, started: float, sources, names, config,
         raise GradingIncomplete(text, f"{problems} notebooks could not be graded because of a grader "
                                       "problem (see their message in scores.csv); rerun to retry them")
     return text
-
-
-def _mark_unsandboxed(marker: Path, stored: list[Record]) -> None:
-    """OUT's mark (every CSV then carries a warning) while any stored result was graded without the
-    sandbox; lifted once every one was graded in it (results that do not say keep the mark as it is)."""
-    if any(record.sandboxed is False for record in stored):
-        marker.touch()
-    elif all(record.sandboxed for record in stored):
-        marker.unlink(missing_ok=True)
 
 
 def _check_gradebook(db_url: str, sources: dict[str, SourceNotebook], config) -> None:
@@ -372,7 +358,7 @@ def _run_jobs(jobs: list[Job], box: sandbox.Sandbox, sources: dict[str, SourceNo
                 record = Record(job.student_id, job.notebook, assignment=source.assignment, key=job.key,
                                 retry=True, timestamp=job.timestamp,
                                 results=_results_for_all(source, Status.ERROR, f"grader problem: {error}"))
-            record.sandboxed = not box.unsafe
+            record.sandboxed = not box.unsafe    # the CSVs warn while any stored result says False
             state.save(record)
             records.append(record)
             if bar is not None:

@@ -29,7 +29,7 @@ def _unchanged(cell) -> bool:
     from nbgrader.utils import compute_checksum
     checksum = nbgrader_meta(cell).get("checksum")
     try:
-        node = nbformat.from_dict(copy.deepcopy(cell))   # the submission is plain JSON: lines may be a list
+        node = nbformat.from_dict(cell)   # a copy as a notebook node (the submission is plain JSON)
         if isinstance(node.get("source"), list):
             node.source = "".join(node.source)
         return bool(checksum) and compute_checksum(node) == checksum

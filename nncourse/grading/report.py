@@ -52,7 +52,6 @@ def number(value: float) -> str:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-UNSANDBOXED_MARK = ".unsandboxed"   # in OUT: some of its results were graded with --unsafe-no-sandbox
 UNSANDBOXED = "WARNING: graded with --unsafe-no-sandbox: student code ran without a sandbox"
 
 
@@ -68,8 +67,9 @@ def spreadsheet_safe(cell):
         return "'" + cell
 
 
-def _warning(out: Path) -> str:
-    return UNSANDBOXED if (Path(out) / UNSANDBOXED_MARK).exists() else ""
+def _warning(term: Term) -> str:
+    """The last row of every CSV while any result in OUT was graded without the sandbox."""
+    return UNSANDBOXED if any(g.record.sandboxed is False for g in term.graded.values()) else ""
 
 
 def _csv_bytes(header: list[str], rows: list[list], warning: str = "") -> bytes:
@@ -107,7 +107,7 @@ def write_exports(out: Path, term: Term, missing: str = "blank") -> list[str]:
     out = Path(out)
     notes: list[str] = []
     notebooks = term.notebooks
-    warning = _warning(out)
+    warning = _warning(term)
     write_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(term), warning)
 
     students = term.students
@@ -185,7 +185,7 @@ def _write_canvas(out: Path, term: Term, missing: str) -> list[str]:
                     info.sis_login_id if info else "",
                     info.section if info else ""]
         rows.append(identity + [_cell(term, student, nb, missing) for nb in term.notebooks])
-    write_csv(out / "canvas.csv", CANVAS_IDENTITY + columns, rows, _warning(out))
+    write_csv(out / "canvas.csv", CANVAS_IDENTITY + columns, rows, _warning(term))
     if unknown:
         notes.append(f"canvas.csv leaves out {len(unknown)} students the Canvas export does not know: "
                      + ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else ""))
@@ -212,7 +212,7 @@ def _write_gradescope(out: Path, term: Term, missing: str) -> None:
             rows.append([info.full_name if info else student,
                          info.sis_user_id if info and info.sis_user_id else student,
                          info.email if info else "", _cell(term, student, nb, missing)])
-        write_csv(folder / f"{term.assignment_of.get(nb, nb)}.csv", GRADESCOPE_COLUMNS, rows, _warning(out))
+        write_csv(folder / f"{term.assignment_of.get(nb, nb)}.csv", GRADESCOPE_COLUMNS, rows, _warning(term))
 
 
 def summary(records: list[Record], term: Term, seconds: float, workers: int, isolation: str, graded_now: int,
