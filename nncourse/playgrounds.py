@@ -27,7 +27,7 @@ TRUTH_TABLE_CLASS = "nncourse-truth-table"
 class _Playground:
     """What both playgrounds share: a root widget and a display bundle with a static fallback."""
 
-    widget = None
+    widget: widgets.Box  # the whole playground, built by each subclass
 
     def static_png(self):
         """PNG bytes of the figure the playground shows now."""
@@ -219,7 +219,7 @@ class NetworkPlayground(_Playground):
             width="100%", max_width="860px", height="auto", object_fit="contain"))
         self.frames = frames
         self.seed = seed
-        self.params, self.history = None, []
+        self.params, self.history = None, reference.History()
         self.widget = widgets.VBox([
             widgets.HBox([self.data, self.depth, self.width]),
             widgets.HBox([self.activation, self.learning_rate, self.optimizer]),
@@ -257,7 +257,7 @@ class NetworkPlayground(_Playground):
     def _reset(self, change=None):
         """New controls: show the untrained network (random initial weights)."""
         self.params = reference.init_params(self.layer_sizes(), seed=self.seed)
-        self.history = []
+        self.history = reference.History()
         X, y = self.dataset()
         self._draw(X, y, self.params, self.history, 0)
         self.status.value = "press <b>Train</b>"

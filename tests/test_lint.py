@@ -15,9 +15,10 @@ def test_ruff_finds_nothing_to_fix():
     assert "All checks passed" in result.stdout
 
 
-def test_mypy_finds_no_type_errors_in_the_grader_and_the_checks():
-    # mypy must be installed (the test extra): a missing mypy fails here, it is not skipped
-    command = [sys.executable, "-m", "mypy", "--cache-dir", os.devnull, "nncourse/grading", "nncourse/checks"]
+def test_mypy_finds_no_type_errors_in_the_package():
+    # mypy must be installed (the test extra): a missing mypy fails here, it is not skipped.
+    # pyproject.toml leaves the reference (the model answers, plain code) unchecked
+    command = [sys.executable, "-m", "mypy", "--cache-dir", os.devnull, "nncourse"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success: no issues found" in result.stdout

@@ -1,5 +1,4 @@
 """Decision boundaries (notebooks 03, 04 and 07): what a classifier predicts everywhere in the plane."""
-import numbers
 
 import matplotlib as mpl
 import numpy as np
@@ -9,6 +8,7 @@ from .figures import (
     CLASS_COLORS,
     MARKERS,
     PROBABILITY_CMAP,
+    check_integer,
     check_labels,
     check_points,
     course_style,
@@ -94,9 +94,7 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, title=None, resolution=200
     """
     X = check_points(X)
     y = check_labels(y, len(X))
-    if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral) \
-            or not 10 <= resolution <= 1000:
-        raise ValueError(f"resolution must be an integer from 10 to 1000; got {resolution!r}.")
+    resolution = check_integer(resolution, 10, 1000, "resolution")
     if not callable(predict_fn):
         raise ValueError("predict_fn must be a function of a (k, 2) array.")
     fig, ax = figure_and_axes(ax, (5.6, 4.6))

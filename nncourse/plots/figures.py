@@ -10,9 +10,11 @@ and dark text, so they read the same in JupyterLab's light and dark themes.
 import functools
 import io
 import math
+import numbers
 
 import matplotlib as mpl
 import numpy as np
+from cycler import cycler
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
@@ -50,7 +52,7 @@ MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*", "h", "p")
 
 # Our own rc settings, applied while a figure is built, so a dark matplotlib style (or JupyterLab's
 # dark theme) can never give dark text on a dark background.
-_STYLE = {
+_STYLE: dict = {  # a plain dict: matplotlib's stubs type every rc key apart
     "figure.facecolor": "white",
     "figure.edgecolor": "white",
     "savefig.facecolor": "white",
@@ -60,7 +62,7 @@ _STYLE = {
     "axes.titlesize": 12,
     "axes.labelsize": 11,
     "axes.grid": False,
-    "axes.prop_cycle": mpl.cycler(color=list(CLASS_COLORS)),
+    "axes.prop_cycle": cycler(color=list(CLASS_COLORS)),
     "text.color": "#222222",
     "xtick.color": "#333333",
     "ytick.color": "#333333",
@@ -180,6 +182,13 @@ def check_labels(y, m, name="y"):
         raise ValueError(f"{name} must hold class labels 0, 1, 2, ...; got values like "
                          f"{np.unique(y)[:5]}.")
     return y.astype(int)
+
+
+def check_integer(value, low, high, name):
+    """value as an int if it is an integer from low to high; ValueError naming the range otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= int(value) <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}; got {value!r}.")
+    return int(value)
 
 
 def check_choice(value, choices, name):

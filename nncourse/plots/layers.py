@@ -40,7 +40,7 @@ def draw_network(layer_sizes, activations=None, ax=None, title=None, max_units=8
     shown = []
     for n in sizes:
         if n <= max_units:
-            slots = list(range(n))
+            slots: list[int | None] = list(range(n))
         else:
             head = (max_units - 1) // 2 + 1
             tail = max_units - 1 - head

@@ -18,6 +18,7 @@ from .figures import (
     PROBABILITY_CMAP,
     activation_values,
     check_choice,
+    check_integer,
     course_style,
     draw_arrow,
     figure_and_axes,
@@ -32,9 +33,7 @@ def draw_neuron(n_inputs=3, activation="step", ax=None):
     activation g (a box showing its curve) and the output a.
     n_inputs: 1..8.   activation: one of the course's elementwise activation names.
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, numbers.Integral) \
-            or not 1 <= n_inputs <= 8:
-        raise ValueError(f"n_inputs must be an integer from 1 to 8; got {n_inputs!r}.")
+    n_inputs = check_integer(n_inputs, 1, 8, "n_inputs")
     activation = check_choice(activation, tuple(ACTIVATION_LABELS), "activation")
     fig, ax = figure_and_axes(ax, (7.8, 3.9))
     ax.set_xlim(-1.2, 10.2)

@@ -5,7 +5,15 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .boundaries import draw_boundary
-from .figures import PALETTE, check_labels, check_points, course_style, draw_arrow, new_figure
+from .figures import (
+    PALETTE,
+    check_integer,
+    check_labels,
+    check_points,
+    course_style,
+    draw_arrow,
+    new_figure,
+)
 
 
 @course_style
@@ -18,20 +26,19 @@ def plot_gradient_descent_1d(f, df, x0, learning_rate, steps=10, ax=None):
     """
     if not (callable(f) and callable(df)):
         raise ValueError("f and df must be functions of one number.")
-    if not (isinstance(learning_rate, numbers.Real) and learning_rate > 0):
+    if not (isinstance(learning_rate, numbers.Real) and float(learning_rate) > 0):
         raise ValueError(f"learning_rate must be a positive number; got {learning_rate!r}.")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= 1000:
-        raise ValueError(f"steps must be an integer from 1 to 1000; got {steps!r}.")
+    steps = check_integer(steps, 1, 1000, "steps")
     x0 = float(x0)
     if not np.isfinite(x0):
         raise ValueError(f"x0 must be a finite number; got {x0}.")
-    path = [x0]
+    xs = [x0]
     for _ in range(steps):
-        x = path[-1] - learning_rate * float(df(path[-1]))
-        path.append(x)
+        x = xs[-1] - learning_rate * float(df(xs[-1]))
+        xs.append(x)
         if not np.isfinite(x) or abs(x) > 1e6 * max(1.0, abs(x0)):
             break
-    path = np.array(path)
+    path = np.array(xs)
     values = np.array([float(f(x)) if np.isfinite(x) else np.nan for x in path])
 
     if ax is None:
