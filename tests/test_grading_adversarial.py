@@ -343,6 +343,17 @@ def test_nothing_of_the_run_is_alive_or_left_behind(request, run):
     assert not any(left.values()), left
 
 
+def test_docs_list_every_attack_of_the_bank():
+    """docs/sandbox.md's attack table is what an instructor reads: no attack may be missing there."""
+    table = (ROOT / "docs" / "sandbox.md").read_text()
+
+    def as_written(student):   # a name that is not UTF-8 as its bytes, a table's `|` escaped
+        return repr(os.fsencode(student))[2:-1].replace("|", "\\|")
+
+    missing = [a.student for a in SANDBOX_ATTACKS + COLLECTION_ATTACKS if f"`{as_written(a.student)}`" not in table]
+    assert not missing, f"docs/sandbox.md does not list: {missing}"
+
+
 def test_an_attacker_costs_its_classmates_nothing(sandbox_attacks):
     """The victim (graded after every collection attack too) keeps its own, exact verdict."""
     scores = sandbox_attacks["scores"]

@@ -314,6 +314,11 @@ def _limits(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    # RLIMIT_AS holds per process: if a job's processes fill the machine's memory, the kernel's OOM
+    # killer must end them, not the grader or a classmate. 1000 makes them its first choice, and
+    # without CAP_SYS_RESOURCE in the first user namespace no process of the job can lower it again.
+    with open("/proc/self/oom_score_adj", "w") as handle:
+        handle.write("1000")
     os.umask(0o077)
 
 

@@ -138,6 +138,34 @@ def or_neuron():
         return np.array([1.0, 1.0]), -0.5
 '''
 
+# A job that fills the machine's memory (many processes, each under --memory) must be what the
+# kernel's OOM killer ends, not the grader or a classmate: every job starts with oom_score_adj
+# 1000, the most killable, and may not lower it.
+SHIELDS_FROM_OOM_KILLER = '''
+import os
+
+def _oom_score_adj():
+    with open("/proc/self/oom_score_adj") as handle:
+        return int(handle.read())
+
+def _can_lower_it():
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("-1000")
+        return True
+    except OSError:
+        return False
+
+def or_neuron():
+    child = os.fork()
+    if child == 0:                      # a process the job starts inherits the score
+        os._exit(0 if _oom_score_adj() == 1000 and not _can_lower_it() else 1)
+    _, status = os.waitpid(child, 0)
+    if _oom_score_adj() == 1000 and not _can_lower_it() and os.WEXITSTATUS(status) == 0:
+        return np.array([1.0, 1.0]), -0.5
+    return np.array([1.0, 1.0]), -1.5
+'''
+
 # ---- the reference reached another way -----------------------------------------------------------
 
 RELOADS = '''
@@ -281,6 +309,7 @@ SANDBOX_ATTACKS = [
            leftovers=("/run/lock/nncourse-attack-{token}",)),
     Attack("leaves_sysv_shared_memory", solutions={"or_neuron": LEAVES_SYSV_SHM}),
     Attack("reads_etc_shadow", solutions={"or_neuron": READS_SHADOW}),
+    Attack("shields_itself_from_the_oom_killer", solutions={"or_neuron": SHIELDS_FROM_OOM_KILLER}),
     Attack("reloads_the_reference", solutions={"or_neuron": RELOADS}, expect={"or_neuron": (0, "forbidden")},
            message="nncourse.reference.or_neuron"),
     Attack("reimports_the_reference", solutions={"or_neuron": REIMPORTS}, expect={"or_neuron": (0, "forbidden")}),
