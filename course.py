@@ -98,11 +98,20 @@ def ensure_system_packages() -> None:
     if not (is_root() and shutil.which("apt-get")):
         say(f"not installed: {', '.join(missing)} (Debian packages); the tests that need them will fail")
         return
-    say(f"installing Debian packages: {' '.join(missing)}")
+    quiet_apt(missing)
+
+
+def quiet_apt(packages: list[str]) -> None:
+    """apt-get update, then install `packages`; apt's and dpkg's output is shown only when they fail."""
+    say(f"installing Debian packages: {' '.join(packages)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                   check=True, env=env, stdin=subprocess.DEVNULL)
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):
+        result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        if result.returncode != 0:
+            print(result.stdout, file=sys.stderr)
+            die(f"{' '.join(command)} failed (its output is above)")
 
 
 HUB_PREFIX = Path("/srv/nncourse")
@@ -153,11 +162,7 @@ def hub(args: list[str]) -> int:
     os.umask(0o022)  # the shared environment must be readable by every user
     missing = hub_packages_missing()
     if missing:
-        say(f"installing Debian packages: {' '.join(missing)}")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                       check=True, env=env, stdin=subprocess.DEVNULL)
+        quiet_apt(missing)
     prefix = known.prefix.resolve()
     shared = prefix / "venv"
     prefix.mkdir(parents=True, exist_ok=True)
