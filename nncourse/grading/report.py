@@ -134,8 +134,8 @@ def write_exports(out: Path, term: Term, missing: str = "blank") -> list[str]:
         notes.append(f"incomplete: {count} notebook totals of {len(pending)} students still have written answers "
                      "to grade by hand (formgrader); their scores so far are exported, and grades.csv's "
                      "`pending` column lists them")
-    notes += _write_canvas(out, term, missing)
-    _write_gradescope(out, term, missing)
+    notes += _write_canvas(out, term, missing, warning)
+    _write_gradescope(out, term, missing, warning)
     return notes
 
 
@@ -150,7 +150,7 @@ def _missing_notes(term: Term, missing: str) -> list[str]:
     return notes
 
 
-def _write_canvas(out: Path, term: Term, missing: str) -> list[str]:
+def _write_canvas(out: Path, term: Term, missing: str, warning: str) -> list[str]:
     notes = []
     canvas = term.roster.canvas
     columns, points = [], []
@@ -185,7 +185,7 @@ def _write_canvas(out: Path, term: Term, missing: str) -> list[str]:
                     info.sis_login_id if info else "",
                     info.section if info else ""]
         rows.append(identity + [_cell(term, student, nb, missing) for nb in term.notebooks])
-    write_csv(out / "canvas.csv", CANVAS_IDENTITY + columns, rows, _warning(term))
+    write_csv(out / "canvas.csv", CANVAS_IDENTITY + columns, rows, warning)
     if unknown:
         notes.append(f"canvas.csv leaves out {len(unknown)} students the Canvas export does not know: "
                      + ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else ""))
@@ -203,7 +203,7 @@ def _float(text: str) -> float | None:
         return None
 
 
-def _write_gradescope(out: Path, term: Term, missing: str) -> None:
+def _write_gradescope(out: Path, term: Term, missing: str, warning: str) -> None:
     folder = out / "gradescope"
     for nb in term.notebooks:
         rows = []
@@ -212,7 +212,7 @@ def _write_gradescope(out: Path, term: Term, missing: str) -> None:
             rows.append([info.full_name if info else student,
                          info.sis_user_id if info and info.sis_user_id else student,
                          info.email if info else "", _cell(term, student, nb, missing)])
-        write_csv(folder / f"{term.assignment_of.get(nb, nb)}.csv", GRADESCOPE_COLUMNS, rows, _warning(term))
+        write_csv(folder / f"{term.assignment_of.get(nb, nb)}.csv", GRADESCOPE_COLUMNS, rows, warning)
 
 
 def summary(records: list[Record], term: Term, seconds: float, workers: int, isolation: str, graded_now: int,
